@@ -1,0 +1,21 @@
+"""Hand-written NumPy networks: forward and backward by hand. Never imports torch."""
+from .activations import ACTIVATIONS, Identity, LeakyReLU, ReLU, Sigmoid, Tanh, make_activation
+from .errors import (ArchitectureMismatch, DTypeError, NonFiniteError, ParityInputError, ShapeError,
+                     UnknownNameError)
+from .gradcheck import GradcheckResult, gradcheck, numerical_gradient, relative_error
+from .init import init_randn, init_torch_default, initialise
+from .layout import (batch_from_column_major, batch_to_column_major, params_from_column_major,
+                     params_to_column_major)
+from .linear import Linear
+from .losses import LOSSES, BCELoss, MSELoss, make_loss
+from .network import Params, Sequential, build_mlp
+from .optim import SGD
+
+__all__ = [
+    "ACTIVATIONS", "LOSSES", "ArchitectureMismatch", "BCELoss", "DTypeError", "GradcheckResult", "Identity",
+    "LeakyReLU", "Linear", "MSELoss", "NonFiniteError", "Params", "ParityInputError", "ReLU", "SGD",
+    "Sequential", "ShapeError", "Sigmoid", "Tanh", "UnknownNameError", "batch_from_column_major",
+    "batch_to_column_major", "build_mlp", "gradcheck", "init_randn", "init_torch_default", "initialise",
+    "make_activation", "make_loss", "numerical_gradient", "params_from_column_major",
+    "params_to_column_major", "relative_error",
+]

@@ -1,0 +1,40 @@
+"""Fully connected layer in the seeds' row-major layout."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ShapeError
+from .validate import as_float_dtype, check_array
+
+
+class Linear:
+    r"""y = x @ W + b, with W of shape (fan_in, fan_out) and b of shape (fan_out,).
+
+    Backward, given dy = dL/dy of shape (N, fan_out):
+        dL/dW = x.T @ dy        dL/db = dy.sum(axis=0)        dL/dx = dy @ W.T
+    torch.nn.Linear keeps weight as (fan_out, fan_in); torch_ref/weights.py transposes, nothing else does.
+    """
+
+    def __init__(self, fan_in: int, fan_out: int, *, dtype=np.float64):
+        if int(fan_in) < 1 or int(fan_out) < 1:
+            raise ShapeError(f"Linear sizes must be positive, got {fan_in}->{fan_out}")
+        self.fan_in, self.fan_out = int(fan_in), int(fan_out)
+        dt = as_float_dtype(dtype)
+        self.params = {"weight": np.zeros((self.fan_in, self.fan_out), dt), "bias": np.zeros(self.fan_out, dt)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.cache: dict = {}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        W, b = self.params["weight"], self.params["bias"]
+        check_array("Linear input", x, dtype=W.dtype, shape=(None, self.fan_in), finite=False)
+        self.cache = {"x": x}
+        return x @ W + b
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        x = self.cache["x"]
+        check_array("Linear dy", dy, dtype=x.dtype, shape=(x.shape[0], self.fan_out), finite=False)
+        self.grads = {"weight": x.T @ dy, "bias": dy.sum(axis=0)}
+        return dy @ self.params["weight"].T
+
+    def describe(self) -> str:
+        return f"Linear {self.fan_in}->{self.fan_out}"

@@ -1,0 +1,151 @@
+"""Sequential network: layers in order, parameters named as torch's state_dict names them."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .activations import Activation, make_activation
+from .errors import ArchitectureMismatch, ShapeError
+from .linear import Linear
+from .validate import as_float_dtype, check_array, check_same_keys
+
+Params = list[tuple[np.ndarray, np.ndarray]]  # [(W, b), ...], W (fan_in, fan_out), b (fan_out,)
+
+
+class Sequential:
+    """y = layer_n(... layer_1(layer_0(x))).
+
+    forward(x) records every layer's output in `outputs`; backward(dy) records dL/d(output of layer i)
+    in `deltas` (for a Linear that is dL/dz, for an activation dL/da), fills `grads` and returns dL/dx.
+    Parameter names are "<layer index>.<weight|bias>", exactly torch.nn.Sequential's state_dict keys.
+    """
+
+    def __init__(self, *layers):
+        if not layers:
+            raise ArchitectureMismatch("empty network: Sequential needs at least one Linear layer")
+        linears = [layer for layer in layers if isinstance(layer, Linear)]
+        if not linears:
+            raise ArchitectureMismatch("network has no Linear layer, so nothing to train")
+        for layer in layers:
+            if not isinstance(layer, (Linear, Activation)):
+                raise ArchitectureMismatch(f"unsupported layer {layer!r}: use Linear or an activation")
+        for a, b in zip(linears, linears[1:]):
+            if a.fan_out != b.fan_in:
+                raise ShapeError(f"{a.describe()} feeds {b.describe()}: sizes do not chain")
+        dtypes = {layer.params["weight"].dtype for layer in linears}
+        if len(dtypes) > 1:
+            raise ArchitectureMismatch(f"layers mix dtypes {sorted(map(str, dtypes))}")
+        self.layers = list(layers)
+        self.outputs: list[np.ndarray] = []
+        self.deltas: list[np.ndarray] = []
+
+    # ---- structure -------------------------------------------------------------------------------
+    @property
+    def dtype(self) -> np.dtype:
+        return self.linears[0].params["weight"].dtype
+
+    @property
+    def linears(self) -> list[Linear]:
+        return [layer for layer in self.layers if isinstance(layer, Linear)]
+
+    @property
+    def sizes(self) -> list[int]:
+        lin = self.linears
+        return [lin[0].fan_in] + [layer.fan_out for layer in lin]
+
+    def describe(self) -> str:
+        """e.g. '2-10-10-2 (Linear, LeakyReLU(0.01), Linear, LeakyReLU(0.01), Linear)'."""
+        kinds = ", ".join(layer.describe().split(" ")[0] for layer in self.layers)
+        return "-".join(map(str, self.sizes)) + f" ({kinds})"
+
+    def layer_label(self, i: int) -> str:
+        """'layer 2 (Linear 10->10)': how messages name a layer."""
+        return f"layer {i} ({self.layers[i].describe()})"
+
+    # ---- parameters ------------------------------------------------------------------------------
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """Live parameter arrays by name; an optimizer updates these in place."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+
+    def get_params(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter, by name."""
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def set_params(self, values: dict[str, np.ndarray]) -> None:
+        """Copy `values` into the parameters; names, shapes, dtype and finiteness are checked first."""
+        current = self.params
+        check_same_keys("set_params", values.keys(), current.keys())
+        for name, v in values.items():
+            check_array(f"parameter {name}", v, dtype=self.dtype, shape=current[name].shape)
+        for name, v in values.items():
+            current[name][...] = v
+
+    def linear_params(self) -> Params:
+        """Copies as [(W, b), ...] in the seeds' layout."""
+        return [(layer.params["weight"].copy(), layer.params["bias"].copy()) for layer in self.linears]
+
+    def set_linear_params(self, params: Params) -> None:
+        """Inverse of linear_params()."""
+        names = [i for i, layer in enumerate(self.layers) if isinstance(layer, Linear)]
+        if len(params) != len(names):
+            raise ArchitectureMismatch(f"got {len(params)} (W, b) pairs for {len(names)} Linear layers")
+        values = {}
+        for i, pair in zip(names, params):
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise ShapeError(f"parameters of layer {i} must be a (W, b) pair, got {type(pair).__name__}")
+            values[f"{i}.weight"], values[f"{i}.bias"] = pair
+        self.set_params(values)
+
+    # ---- maths -----------------------------------------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        check_array("network input", x, dtype=self.dtype, shape=(None, self.sizes[0]), finite=False)
+        self.outputs = []
+        for layer in self.layers:
+            x = layer.forward(x)
+            self.outputs.append(x)
+        return x
+
+    __call__ = forward
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        if not self.outputs:
+            raise RuntimeError("backward() called before forward()")
+        check_array("dL/d(output)", dy, dtype=self.dtype, shape=self.outputs[-1].shape, finite=False)
+        self.deltas = [None] * len(self.layers)
+        for i in reversed(range(len(self.layers))):
+            self.deltas[i] = dy
+            dy = self.layers[i].backward(dy)
+        return dy
+
+
+def build_mlp(sizes: Sequence[int], activations: str | Sequence[str], output: str = "identity",
+              *, dtype=np.float64) -> Sequential:
+    """Linear layers of `sizes`, a hidden activation after each but the last, then `output`.
+
+    `activations` is one name for every hidden layer or a list with one per hidden layer.
+    An `identity` output adds no layer, so parameter names stay 0, 2, 4, ...
+    """
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2:
+        raise ArchitectureMismatch(f"sizes {sizes} need at least an input and an output size")
+    n_hidden = len(sizes) - 2
+    names = [activations] * n_hidden if isinstance(activations, str) else list(activations)
+    if len(names) != n_hidden:
+        raise ArchitectureMismatch(f"sizes {sizes} have {n_hidden} hidden layer(s) "
+                                   f"but {len(names)} activation(s) were given: {names}")
+    dt = as_float_dtype(dtype)
+    layers: list = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(Linear(a, b, dtype=dt))
+        if i < n_hidden:
+            layers.append(make_activation(names[i]))
+    out = make_activation(output)
+    if type(out).__name__ != "Identity":
+        layers.append(out)
+    return Sequential(*layers)

@@ -1,0 +1,9 @@
+"""torch.nn mirrors of manual networks, with identical weights copied in both directions."""
+from .models import (HalfSumLoss, manual_from_torch, mirror, mirror_loss, mirror_optimizer, to_tensor,
+                     torch_layer, torch_layer_kind)
+from .weights import (check_same_architecture, copy_into_manual, copy_into_torch, numpy_dtype,
+                      torch_dtype)
+
+__all__ = ["HalfSumLoss", "check_same_architecture", "copy_into_manual", "copy_into_torch",
+           "manual_from_torch", "mirror", "mirror_loss", "mirror_optimizer", "numpy_dtype", "to_tensor",
+           "torch_dtype", "torch_layer", "torch_layer_kind"]

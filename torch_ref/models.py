@@ -1,0 +1,90 @@
+"""torch.nn twins of manual networks, losses and optimizers."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+import manual
+from manual.errors import ArchitectureMismatch
+
+from .weights import copy_into_manual, copy_into_torch, numpy_dtype, torch_dtype
+
+
+def torch_layer(layer) -> nn.Module:
+    """The torch module that computes what one manual layer computes."""
+    if isinstance(layer, manual.Linear):
+        return nn.Linear(layer.fan_in, layer.fan_out)
+    if isinstance(layer, manual.LeakyReLU):
+        return nn.LeakyReLU(layer.slope)
+    for mine, theirs in ((manual.ReLU, nn.ReLU), (manual.Sigmoid, nn.Sigmoid), (manual.Tanh, nn.Tanh),
+                         (manual.Identity, nn.Identity)):
+        if isinstance(layer, mine):
+            return theirs()
+    raise ArchitectureMismatch(f"no torch twin for layer {layer!r}")
+
+
+def torch_layer_kind(mod: nn.Module) -> str:
+    """Describe a torch module the way manual layers describe themselves."""
+    if isinstance(mod, nn.Linear):
+        return f"Linear {mod.in_features}->{mod.out_features}"
+    if isinstance(mod, nn.LeakyReLU):
+        return f"LeakyReLU({mod.negative_slope:g})"
+    return type(mod).__name__
+
+
+def mirror(net: manual.Sequential) -> nn.Sequential:
+    """nn.Sequential with the same layers, identical weights and the same dtype as `net`."""
+    model = nn.Sequential(*[torch_layer(layer) for layer in net.layers]).to(torch_dtype(net.dtype))
+    return copy_into_torch(net, model)
+
+
+def manual_from_torch(model: nn.Sequential) -> manual.Sequential:
+    """A manual network with model's layers and model's exact weights (so parity can start from torch's
+    own initialisation)."""
+    layers = []
+    dtype = None
+    for i, mod in enumerate(model.children()):
+        if isinstance(mod, nn.Linear):
+            dtype = numpy_dtype(mod.weight.dtype)
+            layers.append(manual.Linear(mod.in_features, mod.out_features, dtype=dtype))
+        elif isinstance(mod, nn.LeakyReLU):
+            layers.append(manual.LeakyReLU(mod.negative_slope))
+        else:
+            kinds = {nn.ReLU: manual.ReLU, nn.Sigmoid: manual.Sigmoid, nn.Tanh: manual.Tanh,
+                     nn.Identity: manual.Identity}
+            if type(mod) not in kinds:
+                raise ArchitectureMismatch(f"layer {i}: torch module {type(mod).__name__} has no manual twin")
+            layers.append(kinds[type(mod)]())
+    return copy_into_manual(model, manual.Sequential(*layers))
+
+
+class HalfSumLoss(nn.Module):
+    """L = 0.5 * sum((yhat - y)**2): the loss that seeds 000 and 004 differentiate implicitly."""
+
+    def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((yhat - y) ** 2).sum()
+
+
+def mirror_loss(loss) -> nn.Module:
+    """torch loss with the same formula and reduction as a manual loss."""
+    if isinstance(loss, manual.MSELoss):
+        return HalfSumLoss() if loss.reduction == "half_sum" else nn.MSELoss(reduction=loss.reduction)
+    if isinstance(loss, manual.BCELoss):
+        return nn.BCELoss(reduction=loss.reduction)
+    raise ArchitectureMismatch(f"no torch twin for loss {loss!r}")
+
+
+def mirror_optimizer(opt: manual.SGD, model: nn.Module) -> torch.optim.SGD:
+    """torch.optim.SGD with the same learning rate (no momentum, dampening or weight decay)."""
+    return torch.optim.SGD(model.parameters(), lr=opt.lr)
+
+
+def to_tensor(a: np.ndarray) -> torch.Tensor:
+    """NumPy -> torch, same dtype, no copy of meaning (float32 stays float32)."""
+    torch_dtype(a.dtype)  # raises on unsupported dtypes
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+__all__ = ["HalfSumLoss", "copy_into_manual", "manual_from_torch", "mirror", "mirror_loss",
+           "mirror_optimizer", "to_tensor", "torch_layer", "torch_layer_kind"]
