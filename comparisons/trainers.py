@@ -1,0 +1,91 @@
+"""Trainers: one SGD step at a time on (X, y), exposing parameters by torch's state_dict names in
+manual's layout. Anything with `step(X, y) -> loss | None` and `params() -> dict` can be compared."""
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import torch
+
+import manual
+from torch_ref import mirror, mirror_loss, mirror_optimizer, to_tensor
+from torch_ref.weights import to_manual_layout
+
+
+class Trainer(Protocol):
+    def step(self, X: np.ndarray, y: np.ndarray) -> float | None:
+        """Loss at the current parameters (None if the code computes none), then one update."""
+
+    def params(self) -> dict[str, np.ndarray]:
+        """Copies of the current parameters in manual layout, by state_dict name."""
+
+
+class ManualTrainer:
+    """manual net + loss + SGD: forward, loss, backward, step."""
+
+    def __init__(self, net: manual.Sequential, loss, opt: manual.SGD):
+        self.net, self.loss, self.opt = net, loss, opt
+
+    def step(self, X, y):
+        value = self.loss.forward(self.net.forward(X), y)
+        self.net.backward(self.loss.backward())
+        self.opt.step(self.net)
+        return float(value)
+
+    def params(self):
+        return self.net.get_params()
+
+
+class TorchTrainer:
+    """The torch twin: zero_grad, forward, loss, backward, optimizer step."""
+
+    def __init__(self, model: torch.nn.Module, loss_fn, opt: torch.optim.Optimizer):
+        self.model, self.loss_fn, self.opt = model, loss_fn, opt
+
+    @classmethod
+    def mirroring(cls, net: manual.Sequential, loss, opt: manual.SGD, dtype=None) -> TorchTrainer:
+        """A torch trainer starting from net's weights (cast to `dtype` if given) with the same loss/lr."""
+        model = mirror(net)
+        if dtype is not None:
+            from torch_ref import torch_dtype
+
+            model = model.to(torch_dtype(dtype))
+        return cls(model, mirror_loss(loss), mirror_optimizer(opt, model))
+
+    def step(self, X, y):
+        dt = next(self.model.parameters()).dtype
+        self.opt.zero_grad(set_to_none=True)
+        value = self.loss_fn(self.model(to_tensor(X).to(dt)), to_tensor(y).to(dt))
+        value.backward()
+        self.opt.step()
+        return value.item()
+
+    def params(self):
+        return {n: to_manual_layout(n, t.detach().numpy().copy()) for n, t in self.model.state_dict().items()}
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        dt = next(self.model.parameters()).dtype
+        with torch.no_grad():
+            return self.model(to_tensor(X).to(dt)).numpy()
+
+
+class StepFnTrainer:
+    """Wraps code in the learner's shape: step_fn(params, X, y, lr) -> new_params, where params is a list
+    of (W, b) with W (fan_in, fan_out), b (fan_out,). It may return new arrays or update in place (then
+    return the same list). Its parameters are named after `net`'s layers; it reports no loss of its own."""
+
+    def __init__(self, step_fn, net: manual.Sequential, lr: float):
+        self.step_fn, self.lr = step_fn, lr
+        self.names = [i for i, layer in enumerate(net.layers) if isinstance(layer, manual.Linear)]
+        self.current = net.linear_params()
+
+    def step(self, X, y):
+        new = self.step_fn([(W.copy(), b.copy()) for W, b in self.current], X, y, self.lr)
+        self.current = [(np.asarray(W), np.asarray(b)) for W, b in new]
+        return None
+
+    def params(self):
+        out = {}
+        for i, (W, b) in zip(self.names, self.current):
+            out[f"{i}.weight"], out[f"{i}.bias"] = W.copy(), b.copy()
+        return out
