@@ -1,0 +1,38 @@
+"""Command line: python -m comparisons {seeds, check, tolerances, bench} ... (each in its own module)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# subcommand -> (module that owns it, one-line help). Each module defines add_arguments(parser) and
+# run(args) -> exit code.
+COMMANDS = {
+    "seeds": ("comparisons.seed_table", "train every seed network in NumPy and torch and print the parity table"),
+    "check": ("comparisons.check_cli", "check a learner's grad_fn/step_fn in PATH.py:FUNCTION against torch"),
+    "tolerances": ("comparisons.tolerance_report", "re-measure the errors the tolerances were chosen from"),
+    "bench": ("comparisons.bench", "time NumPy vs torch forward/backward/step and print the ratios"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m comparisons", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        try:
+            importlib.import_module(module).add_arguments(p)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            p.set_defaults(_missing=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "_missing", False):
+        print(f"error: command {args.command!r} is not available in this version", file=sys.stderr)
+        return 2
+    return int(importlib.import_module(args._module).run(args) or 0)
