@@ -63,6 +63,10 @@ class Sequential:
         """'layer 2 (Linear 10->10)': how messages name a layer."""
         return f"layer {i} ({self.layers[i].describe()})"
 
+    def param_layer(self, name: str) -> str:
+        """'0.weight' -> 'layer 0 (Linear 2->10)'."""
+        return self.layer_label(int(name.split(".")[0]))
+
     # ---- parameters ------------------------------------------------------------------------------
     @property
     def params(self) -> dict[str, np.ndarray]:

@@ -1,0 +1,90 @@
+"""`python -m comparisons tolerances`: re-measure the errors the tolerances in tolerances.py rest on.
+
+For random correct networks (every activation, both output kinds, mse and bce) it prints, per dtype,
+the largest relative error of one forward/backward, of a trajectory, and for float32 the ratio
+err(NumPy32 vs float64) / err(torch32 vs float64) that FLOAT32_FACTOR bounds.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import manual
+
+from .parity import compare_step
+from .tolerances import FLOAT32_FACTOR, FLOAT32_FLOOR, TOLERANCES
+from .trainers import ManualTrainer, TorchTrainer
+from .trajectory import compare_trajectory
+
+ACTS = ["relu", "leaky_relu", "sigmoid", "tanh"]
+
+
+def random_case(rng: np.random.RandomState, dtype):
+    """A random correct net, loss and full batch."""
+    depth = rng.randint(1, 4)
+    sizes = [int(s) for s in rng.randint(1, 9, size=depth + 2)]
+    acts = [ACTS[i] for i in rng.randint(0, 4, size=depth)]
+    output = "sigmoid" if rng.rand() < 0.5 else "identity"
+    loss = "bce" if output == "sigmoid" and rng.rand() < 0.5 else "mse"
+    net = manual.init_torch_default(manual.build_mlp(sizes, acts, output, dtype=dtype), rng)
+    n = int(rng.randint(1, 33))
+    X = rng.randn(n, sizes[0]).astype(dtype)
+    y = (rng.rand(n, sizes[-1]) if loss == "bce" else rng.randn(n, sizes[-1])).astype(dtype)
+    return net, manual.make_loss(loss), X, y
+
+
+def measure(cases: int, steps: int, seed: int) -> dict:
+    rng = np.random.RandomState(seed)
+    out = {"step64": 0.0, "step32": 0.0, "traj64": 0.0, "traj32_direct": 0.0, "ratio32": []}
+    for _ in range(cases):
+        for dtype, key in ((np.float64, "step64"), (np.float32, "step32")):
+            net, loss, X, y = random_case(np.random.RandomState(rng.randint(2**31)), dtype)
+            out[key] = max(out[key], compare_step(net, loss, X, y, rtol=np.inf).max_rel())
+        state = rng.randint(2**31)
+        net, loss, X, y = random_case(np.random.RandomState(state), np.float64)
+        opt = manual.SGD(0.05)
+        ref = TorchTrainer.mirroring(net, loss, opt)
+        rep = compare_trajectory(ManualTrainer(net, loss, opt), ref, (X, y), steps=steps, rtol=np.inf)
+        out["traj64"] = max(out["traj64"], rep.max_rel())
+        net32, loss, X, y = random_case(np.random.RandomState(state), np.float32)
+        t32 = TorchTrainer.mirroring(net32, loss, opt)
+        direct = compare_trajectory(ManualTrainer(net32, loss, opt), t32, (X, y), steps=steps, rtol=np.inf)
+        out["traj32_direct"] = max(out["traj32_direct"], direct.max_rel())
+        net32, loss, X, y = random_case(np.random.RandomState(state), np.float32)
+        m32 = ManualTrainer(net32, loss, opt)
+        t32, r64 = TorchTrainer.mirroring(net32, loss, opt), TorchTrainer.mirroring(net32, loss, opt, np.float64)
+        for _ in range(steps):
+            m32.step(X, y), t32.step(X, y), r64.step(X.astype(np.float64), y.astype(np.float64))
+        ref = r64.params()
+        for name, value in ref.items():
+            scale = np.abs(value).max() or 1.0
+            e_np = np.abs(m32.params()[name] - value).max() / scale
+            e_t = np.abs(t32.params()[name] - value).max() / scale
+            if e_t > 0:
+                out["ratio32"].append(e_np / e_t)
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cases", type=int, default=20, help="random networks per measurement (default 20)")
+    parser.add_argument("--steps", type=int, default=300, help="trajectory length (default 300)")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def run(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    m = measure(args.cases, args.steps, args.seed)
+    ratios = np.array(m["ratio32"]) if m["ratio32"] else np.array([0.0])
+    t64, t32 = TOLERANCES[np.dtype(np.float64)], TOLERANCES[np.dtype(np.float32)]
+    print(f"measured on {args.cases} random correct networks, {args.steps}-step trajectories, seed {args.seed}")
+    print(f"{'quantity':<48}{'measured max':>14}{'tolerance':>12}")
+    print(f"{'float64 one step, rel error':<48}{m['step64']:>14.1e}{t64.step:>12.0e}")
+    print(f"{'float64 trajectory, rel error':<48}{m['traj64']:>14.1e}{t64.trajectory:>12.0e}")
+    print(f"{'float32 one step, rel error':<48}{m['step32']:>14.1e}{t32.step:>12.0e}")
+    print(f"{'float32 trajectory, NumPy32 vs torch32 directly':<48}{m['traj32_direct']:>14.1e}{'(not used)':>12}")
+    print(f"{'float32 err(NumPy32,f64) / err(torch32,f64)':<48}{ratios.max():>14.2f}{FLOAT32_FACTOR:>12.1f}"
+          f"   (median {np.median(ratios):.2f}, floor {FLOAT32_FLOOR:.0e})")
+    print(f"took {time.perf_counter() - t0:.1f} s")
+    return 0

@@ -1,0 +1,101 @@
+"""compare_trajectory: step-by-step training parity, first failing step, divergence."""
+import numpy as np
+import pytest
+
+import manual
+from comparisons.trainers import ManualTrainer, StepFnTrainer, TorchTrainer
+from comparisons.trajectory import compare_trajectory
+
+
+def sine(dtype=np.float64, lr=0.05):
+    net = manual.init_torch_default(manual.build_mlp([1, 4, 4, 1], "tanh", dtype=dtype), 3)
+    x = np.linspace(-3, 3, 16, dtype=dtype).reshape(-1, 1)
+    return net, manual.make_loss("mse"), manual.SGD(lr), (x, np.sin(x))
+
+
+def run(trainer_for, dtype=np.float64, steps=200, **kw):
+    net, loss, opt, data = sine(dtype, kw.pop("lr", 0.05))
+    ref = TorchTrainer.mirroring(net, loss, opt)
+    ref64 = TorchTrainer.mirroring(net, loss, opt, np.float64) if dtype == np.float32 else None
+    rtol = 1e-8 if dtype == np.float64 else 1e-2
+    return compare_trajectory(trainer_for(net, loss, opt), ref, data, steps=steps, rtol=rtol,
+                              reference64=ref64, layer_of=net.param_layer, **kw)
+
+
+def test_float64_trajectory_matches_to_machine_precision():
+    report = run(ManualTrainer)
+    assert report.passed, str(report)
+    assert report.steps_run == 200 and report.max_rel() < 1e-12
+
+
+def test_float32_trajectory_passes_the_float64_reference_criterion():
+    report = run(ManualTrainer, np.float32, steps=300)
+    assert report.passed, str(report)
+
+
+def test_stride_compares_parameters_less_often_but_always_the_last_step():
+    report = run(ManualTrainer, steps=10, stride=4)
+    assert report.passed and {d.step for d in report.diffs if d.kind == "param"} <= {0, 4, 8, 9}
+
+
+class Accumulating(ManualTrainer):
+    """Forgets to reset gradients: uses the running sum of all gradients so far."""
+
+    def step(self, X, y):
+        value = self.loss.forward(self.net.forward(X), y)
+        self.net.backward(self.loss.backward())
+        self.total = {k: g + getattr(self, "total", {}).get(k, 0) for k, g in self.net.grads.items()}
+        for name, p in self.net.params.items():
+            p -= self.opt.lr * self.total[name]
+        return float(value)
+
+
+def test_a_bug_from_step_1_is_located_at_step_1_with_forward_clean():
+    report = run(Accumulating)
+    assert not report.passed and report.first_failure == 1
+    finding = report.findings[0]
+    assert finding.step == 1 and finding.diff.kind == "param"
+    assert "steps 0..0 matched" in finding.note and "forward pass agrees" in finding.note
+    assert finding.layer.startswith("layer ")
+
+
+def test_step_fn_trainer_runs_learner_shaped_code():
+    def step_fn(params, X, y, lr):
+        net = manual.build_mlp([1, 4, 4, 1], "tanh")
+        net.set_linear_params(params)
+        loss = manual.make_loss("mse")
+        loss.forward(net.forward(X), y)
+        net.backward(loss.backward())
+        return [(W - lr * net.grads[f"{i}.weight"], b - lr * net.grads[f"{i}.bias"])
+                for i, (W, b) in zip((0, 2, 4), params)]
+
+    report = run(lambda net, loss, opt: StepFnTrainer(step_fn, net, opt.lr), steps=50)
+    assert report.passed, str(report)
+    assert all(d.kind == "param" for d in report.diffs)  # a step_fn reports no loss of its own
+
+
+def test_divergence_in_both_is_reported_with_its_first_step_never_as_a_pass():
+    report = run(ManualTrainer, lr=1e5, steps=500)
+    assert not report.passed and report.nonfinite_step is not None
+    assert report.steps_run == report.nonfinite_step + 1
+    assert "diverges in both" in report.findings[0].note
+    assert f"at step {report.nonfinite_step}" in str(report)
+
+
+def test_one_sided_divergence_is_a_real_mismatch():
+    class Exploding(ManualTrainer):
+        def step(self, X, y):
+            value = super().step(X, y)
+            if len(self.__dict__.setdefault("seen", [])) == 3:
+                self.net.params["0.weight"][0, 0] = np.inf
+            self.seen.append(value)
+            return value
+
+    report = run(Exploding)
+    assert report.nonfinite_step == 3 and "only manual went non-finite" in report.findings[0].note
+
+
+@pytest.mark.parametrize("steps,stride", [(0, 1), (5, 0)])
+def test_bad_step_counts_are_refused(steps, stride):
+    with pytest.raises(ValueError, match="steps and stride"):
+        run(ManualTrainer, steps=steps, stride=stride)
