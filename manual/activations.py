@@ -55,7 +55,7 @@ class LeakyReLU(Activation):
         return np.where(self.cache["mask"], dy, dy * dy.dtype.type(self.slope))
 
     def describe(self) -> str:
-        return f"LeakyReLU({self.slope:g})"
+        return f"LeakyReLU({self.slope!r})"
 
 
 class Sigmoid(Activation):

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .network import Sequential
+from .errors import UnknownNameError
 from .validate import lookup
 
 Rng = int | np.random.RandomState
@@ -24,7 +25,7 @@ def init_randn(net: Sequential, seed: Rng, *, bias: str = "zeros") -> Sequential
     Values are drawn in float64 and cast to the net's dtype.
     """
     if bias not in ("zeros", "randn"):
-        raise ValueError(f"bias must be 'zeros' or 'randn', got {bias!r}")
+        raise UnknownNameError(f"unknown bias initialisation {bias!r}; known: randn, zeros")
     rng = _rng(seed)
     values = {}
     for i, layer in enumerate(net.layers):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import ShapeError, UnknownNameError
 from .validate import check_array, lookup
 
 MSE_REDUCTIONS = ("mean", "sum", "half_sum")
@@ -27,7 +27,7 @@ class MSELoss:
 
     def __init__(self, reduction: str = "mean"):
         if reduction not in MSE_REDUCTIONS:
-            raise ShapeError(f"unknown MSE reduction {reduction!r}; known: {', '.join(MSE_REDUCTIONS)}")
+            raise UnknownNameError(f"unknown MSE reduction {reduction!r}; known: {', '.join(MSE_REDUCTIONS)}")
         self.reduction = reduction
         self.cache: dict = {}
 
@@ -60,18 +60,18 @@ class BCELoss:
     dL/dp_i = (p_i - y_i) / max(p_i (1 - p_i), 1e-12), divided by N for mean (torch's backward formula).
     """
 
-    EPS = 1e-12
+    EPS = float(np.float32(1e-12))  # torch's constant is a float32 1e-12 (9.99999996e-13)
 
     def __init__(self, reduction: str = "mean"):
         if reduction not in ("mean", "sum"):
-            raise ShapeError(f"unknown BCE reduction {reduction!r}; known: mean, sum")
+            raise UnknownNameError(f"unknown BCE reduction {reduction!r}; known: mean, sum")
         self.reduction = reduction
         self.cache: dict = {}
 
     def forward(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
         _check_pair(p, y)
-        if ((p < 0) | (p > 1)).any():
-            raise ShapeError("BCELoss needs probabilities in [0, 1]: put a sigmoid on the output layer")
+        if not ((p >= 0) & (p <= 1)).all():  # written so that NaN fails too
+            raise ShapeError("BCELoss needs probabilities in [0, 1] (no NaN): put a sigmoid on the output layer")
         t = p.dtype.type
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), t(-100))

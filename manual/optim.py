@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 from .errors import ParityInputError
 
@@ -10,7 +11,7 @@ class SGD:
     r"""p <- p - lr * dL/dp for every parameter, in place (torch: p.add_(grad, alpha=-lr))."""
 
     def __init__(self, lr: float):
-        if not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
             raise ParityInputError(f"learning rate must be a positive finite number, got {lr!r}")
         self.lr = float(lr)
 

@@ -2,7 +2,7 @@
 
 shapes()    2-D batch shapes (N, features)
 nets()      random MLPs: 1..3 hidden layers, widths 1..6, an activation name per hidden layer,
-            identity or sigmoid output, float64, weights from a drawn seed
+            identity or sigmoid output, float64 unless asked, weights from a drawn seed and initialiser
 batches(n)  (x, y) for net n: x in [-3, 3], y in [0, 1] (valid targets for MSE and BCE alike)
 """
 from __future__ import annotations
@@ -13,17 +13,21 @@ from hypothesis.extra import numpy as hnp
 
 import manual
 
-# Measured (see the report in tests/): float64 parity errors are a few ulps of the values compared,
-# float32 a few float32 ulps. rtol and atol come together, by dtype.
+# rtol and atol come together, by dtype. atol is per unit of `scale`, the largest magnitude in the computation
+# that produced the tensor: numpy's and torch's tanh/exp differ by 1-2 ulps, and 1 - y**2 or a Linear sum can
+# cancel that into a relative error of 1e-7 on a tiny element, but never beyond a few ulps of `scale`.
+# Measured worst (1500 random nets): float64 1.8e-15 * scale, float32 1.9e-6 * scale.
 TOLERANCES = {np.dtype(np.float64): {"rtol": 1e-12, "atol": 1e-14},
-              np.dtype(np.float32): {"rtol": 1e-5, "atol": 1e-6}}
+              np.dtype(np.float32): {"rtol": 1e-5, "atol": 1e-5}}
 
 
-def assert_close(actual, expected, where: str) -> None:
-    """Same shape, same dtype, values within the dtype's tolerance; `where` names the tensor."""
+def assert_close(actual, expected, where: str, scale: float = 1.0) -> None:
+    """Same shape, same dtype, |actual - expected| <= atol * scale + rtol * |expected|; `where` names it."""
     __tracebackhide__ = True
     expected = np.asarray(expected)
-    np.testing.assert_allclose(actual, expected, strict=True, err_msg=where, **TOLERANCES[expected.dtype])
+    tol = TOLERANCES[expected.dtype]
+    np.testing.assert_allclose(actual, expected, rtol=tol["rtol"], atol=tol["atol"] * scale, strict=True,
+                               err_msg=where)
 
 
 def _floats(lo: float = -3.0, hi: float = 3.0):

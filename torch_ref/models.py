@@ -27,9 +27,9 @@ def torch_layer(layer) -> nn.Module:
 def torch_layer_kind(mod: nn.Module) -> str:
     """Describe a torch module the way manual layers describe themselves."""
     if isinstance(mod, nn.Linear):
-        return f"Linear {mod.in_features}->{mod.out_features}"
+        return f"Linear {mod.in_features}->{mod.out_features}" + ("" if mod.bias is not None else " without bias")
     if isinstance(mod, nn.LeakyReLU):
-        return f"LeakyReLU({mod.negative_slope:g})"
+        return f"LeakyReLU({float(mod.negative_slope)!r})"
     return type(mod).__name__
 
 
@@ -46,6 +46,8 @@ def manual_from_torch(model: nn.Sequential) -> manual.Sequential:
     dtype = None
     for i, mod in enumerate(model.children()):
         if isinstance(mod, nn.Linear):
+            if mod.bias is None:
+                raise ArchitectureMismatch(f"layer {i}: nn.Linear without bias has no manual twin")
             dtype = numpy_dtype(mod.weight.dtype)
             layers.append(manual.Linear(mod.in_features, mod.out_features, dtype=dtype))
         elif isinstance(mod, nn.LeakyReLU):
