@@ -4,7 +4,8 @@ from __future__ import annotations
 LABELS: dict[str, str] = {
     # the code could not be checked as given
     "raised": "the learner's function raised an exception",
-    "bad_structure": "the return value is not (loss, [(dW, db), ...]) / [(W, b), ...] as documented",
+    "bad_structure": "the return value is not (loss, [(dW, db), ...]) / [(W, b), ...] as documented "
+                     "(or a class adapter cannot drive the learner's object)",
     "bad_shape": "a returned array has the wrong shape (not explained by a transpose)",
     "non_finite": "a returned value is NaN or Inf on finite input",
     "mutates_input": "the function changed params, X or y in place",
@@ -17,10 +18,12 @@ LABELS: dict[str, str] = {
     "wrong_activation_derivative": "an activation's derivative is wrong in one layer (evaluated on the "
                                    "pre-activation instead of the activation, a ReLU mask on a LeakyReLU, ...)",
     "missing_output_activation_derivative": "the output activation's derivative is left out of dL/dz",
-    "cache_off_by_one": "a layer's weight gradient uses another layer's cached input",
+    "cache_off_by_one": "a layer's weight gradient uses another layer's cached input (or the pre-activation z "
+                        "where the activation a belongs), or f' is taken from another layer's cached activation",
     "stale_weights": "the delta is sent back through a weight that was already updated this step",
     "grad_accumulation": "gradients accumulate across calls or steps instead of being recomputed",
-    "lr_applied_twice": "the learning rate is applied twice (or not at all) in the update",
+    "lr_applied_twice": "the learning rate is applied twice (or not at all, or the lr argument is ignored) in "
+                        "the update",
     "batch_dependent": "right for batch size 1, wrong for batch > 1",
     "unknown": "no known label fits: the figures are shown as they are",
 }

@@ -17,6 +17,27 @@ measurement and prints it):
   against a float64 reference run from the same weights: with e_np = err(NumPy32 vs ref64) and
   e_t = err(torch32 vs ref64), it passes when e_np <= FLOAT32_FACTOR * e_t + FLOAT32_FLOOR.
   The criterion asks NumPy-float32 to be as good an approximation of exact training as torch-float32 is.
+
+Learner checks (LEARNER, used by comparisons.checks) judge someone else's code, which may sum in another
+order, use einsum, fold the sigmoid derivative into BCE (p - y), or rescale a half-sum gradient by 2/N.
+Those are all correct and must pass, while every classic bug changes a gradient by a factor (2, N, -1, a
+mask) or more. So the learner tolerances sit halfway, in log scale, between rounding and the smallest bug:
+- errors are measured against the tensor's magnitude before cancellation, max(|A|.T @ |delta|) for dW and
+  max(sum |delta|) for db, |delta| propagated in absolute values: a gradient that is small because its
+  terms cancel is not held to digits it cannot have (its rounding error scales with the terms). The
+  magnitude also carries what two correct codes may disagree on in f' itself: 4 eps for sigmoid/tanh
+  near saturation, a flipped ReLU mask where z is within rounding of 0 (mutants.Pass.magnitudes);
+- float64: rtol 1e-7 (rounding is ~1e-15; CS231n's "good" band ends at 1e-7);
+- float32: rtol 1e-3 (rounding is ~1e-6 relative, more near tanh/sigmoid saturation, where 1 - a**2 cancels);
+- a step_fn is judged by the gradient its update implies, g = (p - p_new) / lr, whose rounding adds
+  2 eps max|p| / lr: that term is added to the allowed error (LEARNER_UPDATE_ROUNDING);
+- steps in a row (a trajectory) are judged one step at a time, each from the learner's own parameters,
+  by the same implied-gradient rule (LEARNER.trajectory = LEARNER.step): whole trajectories compared at
+  the end amplify rounding (lr 0.5 on a summed loss turns 1e-7 into 1e-3 within 5 float32 steps), and a
+  learner check must never false-alarm; runaway training (parameters 1e4 times their start, or
+  non-finite, in torch) is the lr's fault and is not compared further;
+- finite differences of the learner's own loss (central, h = 1e-6) pass at rel 1e-5 (LEARNER_FD);
+- a diagnosis (a hypothesised bug reproducing the learner's numbers) uses the same rtol as the check.
 """
 from __future__ import annotations
 
@@ -37,6 +58,12 @@ TOLERANCES = {
     np.dtype(np.float64): Tolerance(step=1e-10, trajectory=1e-8),
     np.dtype(np.float32): Tolerance(step=1e-4, trajectory=1e-2),
 }
+LEARNER = {
+    np.dtype(np.float64): Tolerance(step=1e-7, trajectory=1e-7),
+    np.dtype(np.float32): Tolerance(step=1e-3, trajectory=1e-3),
+}
+LEARNER_UPDATE_ROUNDING = 2.0  # allowed extra error of an implied gradient: this many eps * max|p| / lr
+LEARNER_FD = {"h": 1e-6, "rtol": 1e-5}
 FLOAT32_FACTOR = 4.0   # NumPy-float32 may be this many times further from float64 than torch-float32 is
 FLOAT32_FLOOR = 1e-5   # ... plus this, so that an e_t of exactly 0 does not demand perfection
 
@@ -46,3 +73,10 @@ def tolerance_for(dtype) -> Tolerance:
     from manual.validate import as_float_dtype
 
     return TOLERANCES[as_float_dtype(dtype)]
+
+
+def learner_tolerance(dtype) -> Tolerance:
+    """The LEARNER row for a dtype: how close a learner's own backprop must come to torch."""
+    from manual.validate import as_float_dtype
+
+    return LEARNER[as_float_dtype(dtype)]

@@ -2,6 +2,7 @@
 manual's layout. Anything with `step(X, y) -> loss | None` and `params() -> dict` can be compared."""
 from __future__ import annotations
 
+import traceback
 from typing import Protocol
 
 import numpy as np
@@ -69,10 +70,40 @@ class TorchTrainer:
             return self.model(to_tensor(X).to(dt)).numpy()
 
 
+class LearnerCodeError(Exception):
+    """The learner's code raised (not the harness). Carries the original exception and where, in the
+    learner's code, it was raised; compare_trajectory turns it into a finding instead of crashing."""
+
+    def __init__(self, exc: BaseException, where: str = ""):
+        self.exc, self.where = exc, where
+        super().__init__(self.summary)
+
+    @property
+    def summary(self) -> str:
+        at = f" ({self.where})" if self.where else ""
+        return f"{type(self.exc).__name__}: {self.exc}{at}"
+
+    @classmethod
+    def wrap(cls, exc: BaseException) -> LearnerCodeError:
+        """Wrap exc, locating it at the innermost frame of its traceback that is not library code
+        (NumPy's own Python functions are skipped, so the learner's line is named)."""
+        frames = traceback.extract_tb(exc.__traceback__)
+        own = [f for f in frames if "site-packages" not in f.filename and "dist-packages" not in f.filename]
+        f = (own or frames or [None])[-1]
+        return cls(exc, f"{_short_path(f.filename)}:{f.lineno} in {f.name}" if f else "")
+
+
+def _short_path(filename: str) -> str:
+    """The last two components of a path: 'seeds/xor.py'."""
+    return "/".join(filename.replace("\\", "/").split("/")[-2:])
+
+
 class StepFnTrainer:
     """Wraps code in the learner's shape: step_fn(params, X, y, lr) -> new_params, where params is a list
     of (W, b) with W (fan_in, fan_out), b (fan_out,). It may return new arrays or update in place (then
-    return the same list). Its parameters are named after `net`'s layers; it reports no loss of its own."""
+    return the same list). Its parameters are named after `net`'s layers; it reports no loss of its own.
+    An exception raised by step_fn (or a result that is not a list of (W, b) pairs) is re-raised as
+    LearnerCodeError."""
 
     def __init__(self, step_fn, net: manual.Sequential, lr: float):
         self.step_fn, self.lr = step_fn, lr
@@ -80,8 +111,11 @@ class StepFnTrainer:
         self.current = net.linear_params()
 
     def step(self, X, y):
-        new = self.step_fn([(W.copy(), b.copy()) for W, b in self.current], X, y, self.lr)
-        self.current = [(np.asarray(W), np.asarray(b)) for W, b in new]
+        try:
+            new = self.step_fn([(W.copy(), b.copy()) for W, b in self.current], X, y, self.lr)
+            self.current = [(np.asarray(W), np.asarray(b)) for W, b in new]
+        except Exception as exc:
+            raise LearnerCodeError.wrap(exc) from exc
         return None
 
     def params(self):

@@ -152,8 +152,8 @@ class SineTanhTrainer:
         return L.item()
 
     def params(self):
-        (W1, c1), (W2, c2) = params_from_column_major(
-            [(self.w1.detach().numpy(), self.b1.detach().numpy()), (self.w2.detach().numpy(), self.b2.detach().numpy())])
+        w1, b1, w2, b2 = (p.detach().numpy() for p in (self.w1, self.b1, self.w2, self.b2))
+        (W1, c1), (W2, c2) = params_from_column_major([(w1, b1), (w2, b2)])
         return {"0.weight": W1, "0.bias": c1, "2.weight": W2, "2.bias": c2}
 
     def predict(self, X):

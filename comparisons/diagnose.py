@@ -1,0 +1,227 @@
+"""Name the bug: which hypothesis reproduces the learner's numbers on every probe?
+
+Hypotheses, tried in this order, each tested on data we hold:
+1. a factor (scale.py): yours = c_p * torch on every tensor, with c_p a known multiple (N, 1/N, 2, -1, lr);
+2. state between calls: yours = torch + your previous call's result (gradients accumulate);
+3. a mutant (mutants.py): backprop with one classic bug reproduces yours to within rtol.
+A hypothesis that explains every tensor names all findings. Otherwise each failing tensor gets the first
+hypothesis that explains it alone, then "batch_dependent" (right on every N=1 probe, wrong for N > 1),
+then "unknown" with the figures and where in the network the error starts.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from manual.errors import ParityInputError
+
+from .learner_spec import LearnerSpec
+from .mutants import Grads, backprop, mutants_for
+from .probes import Probe
+from .report import Diagnosis
+from .scale import RatioFit, best_ratio, fixed_lr, match_factor, named_factors
+
+Tensor = tuple[int, int]  # (Linear k, 0 for W / 1 for b)
+
+
+@dataclass
+class Observation:
+    """One call of the learner, in canonical row-major float64: its gradients (for a step_fn, the gradients
+    its update implies), torch's at the same point, and each tensor's magnitude (the error scale)."""
+
+    probe: Probe
+    yours: Grads
+    torch: Grads
+    scales: list[tuple[float, float]]
+    lr: float | None = None
+    previous: Grads | None = None   # your previous call's gradients, if that call worked
+    first_call: bool = False        # no call came before: accumulating from zero gives torch's
+
+    def scale(self, t: Tensor) -> float:
+        return max(self.scales[t[0]][t[1]], float(np.abs(self.torch[t[0]][t[1]]).max(initial=0.0)))
+
+    def error(self, t: Tensor, other: Grads | None = None, factor: float = 1.0) -> float:
+        """max|yours - other| / (|factor| * scale): rel error against torch (or another candidate)."""
+        ref = (self.torch if other is None else other)[t[0]][t[1]]
+        return tensor_error(self.yours[t[0]][t[1]], ref, abs(factor) * self.scale(t))
+
+
+def tensor_error(a, b, scale: float) -> float:
+    d = float(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)).max(initial=0.0))
+    if scale > 0:
+        return d / scale
+    return 0.0 if d == 0 else float("inf")
+
+
+@dataclass
+class Candidate:
+    """A hypothesis: per observation, the gradients it predicts (None: cannot say) and the scale factor."""
+
+    make: Callable[[], Diagnosis]
+    grads: list[Grads | None]
+    factors: list[float] = field(default_factory=list)
+
+    def fits(self, obs: list[Observation], tensors: list[Tensor], rtol: float) -> tuple[set, float]:
+        """Tensors it reproduces on every observation, and its worst error over those."""
+        good, worst = set(), 0.0
+        for t in tensors:
+            errs = [o.error(t, g, f) if g is not None else np.inf
+                    for o, g, f in zip(obs, self.grads, self.factors or [1.0] * len(obs))]
+            if max(errs) <= rtol:
+                good.add(t)
+                worst = max(worst, max(errs))
+        return good, worst
+
+
+def _probes_text(obs: list[Observation]) -> str:
+    return ", ".join(dict.fromkeys(o.probe.name for o in obs))
+
+
+def _ratio_candidate(spec, obs, tensors, rtol, step) -> Candidate | None:
+    """yours = c_p * torch, c_p fitted per observation over `tensors`, named if a known factor fits."""
+    cs = [best_ratio(np.concatenate([o.yours[k][w].ravel() for k, w in tensors]),
+                     np.concatenate([o.torch[k][w].ravel() for k, w in tensors])) for o in obs]
+    fit = RatioFit(tuple(o.probe.N for o in obs), tuple(o.lr for o in obs), tuple(cs))
+    known = [c for c in cs if c is not None]
+    if not known or all(abs(c - 1) <= rtol for c in known):
+        return None
+    k_out = spec.sizes[-1]
+    factors = match_factor(fit, spec, named_factors(spec, step=step), rtol)
+    if factors:
+        f = factors[0]
+        alt = "; or: " + "; ".join(g.meaning for g in factors[1:]) if len(factors) > 1 else ""
+        diag = Diagnosis(f.label, f"{f.text(k_out)}: {f.meaning}", fit.evidence(k_out) + alt)
+    elif step and (lr0 := fixed_lr(fit, rtol)) is not None:
+        diag = Diagnosis("lr_applied_twice", f"the lr argument is ignored: every step behaves as lr = {lr0:.4g}",
+                         fit.evidence(k_out))
+    else:
+        nonzero = sum(int(np.count_nonzero(o.torch[k][w])) for o in obs[:1] for k, w in tensors)
+        if nonzero < 2:  # a single number is always "proportional": no evidence
+            return None
+        const = all(abs(c - known[0]) <= max(10 * rtol, 1e-6) * abs(known[0]) for c in known)
+        what = f"{known[0]:.4g} x, a constant factor" if const else "a different factor on each probe"
+        label = "wrong_sign" if all(c < 0 for c in known) else "wrong_scale"
+        diag = Diagnosis(label, f"{what} that is no known reduction (not N, 1/N, 2 or 1/2)", fit.evidence(k_out))
+    grads = [None if c is None else [(c * dW, c * db) for dW, db in o.torch] for o, c in zip(obs, cs)]
+    return Candidate(lambda: diag, grads, [1.0 if c is None else c for c in cs])
+
+
+def _accumulation_candidate(obs: list[Observation]) -> Candidate | None:
+    if not any(o.previous is not None for o in obs):
+        return None
+    grads = []
+    for o in obs:
+        if o.previous is not None:
+            grads.append([(t[0] + p[0], t[1] + p[1]) for t, p in zip(o.torch, o.previous)])
+        else:
+            grads.append(o.torch if o.first_call else None)
+    return Candidate(lambda: Diagnosis("grad_accumulation", "gradients accumulate across calls: yours = torch's "
+                                       "+ what your previous call returned (reset them at every call)", ""), grads)
+
+
+def _mutant_candidates(spec, obs, step) -> Iterator[Candidate]:
+    for m in mutants_for(spec, step=step):
+        grads = [backprop(spec, o.probe.params, o.probe.X, o.probe.y, m.knobs, lr=o.lr).grads for o in obs]
+        yield Candidate(lambda m=m: Diagnosis(m.label, m.summary, ""), grads)
+
+
+def _with_evidence(diag: Diagnosis, obs, worst: float, tensors) -> Diagnosis:
+    """A hypothesis without figures of its own gets the fit: how closely it reproduces yours, and torch."""
+    if diag.evidence:
+        return diag
+    torch_err = max(o.error(t) for o in obs for t in tensors)
+    where = f"every probe ({_probes_text(obs)})" if len(obs) > 1 else _probes_text(obs)
+    return Diagnosis(diag.label, diag.summary, f"reproduces your numbers to rel {worst:.0e} on {where}; "
+                                               f"torch differs by rel {torch_err:.1e}")
+
+
+def diagnose(spec: LearnerSpec, obs: list[Observation], *, rtol: float, step: bool = False) -> Diagnosis | None:
+    """The best-fitting Diagnosis for the learner as a whole (None when every tensor matches torch)."""
+    return best_diagnosis(diagnose_tensors(spec, obs, rtol=rtol, step=step))
+
+
+def diagnose_tensors(spec: LearnerSpec, obs: list[Observation], *, rtol: float,
+                     step: bool = False) -> dict[Tensor, Diagnosis]:
+    """A Diagnosis for every tensor that differs from torch on some observation."""
+    tensors = [(k, w) for k in range(spec.n_linear) for w in (0, 1)]
+    failing = [t for t in tensors if any(o.error(t) > rtol for o in obs)]
+    if not failing:
+        return {}
+    whole = _ratio_candidate(spec, obs, tensors, rtol, step)
+    rest = [c for c in (_accumulation_candidate(obs),) if c is not None]
+    mutants = list(_mutant_candidates(spec, obs, step))
+    for cand in ([whole] if whole else []) + rest + mutants:
+        good, worst = cand.fits(obs, tensors, rtol)
+        if len(good) == len(tensors):
+            diag = _with_evidence(cand.make(), obs, worst, failing)
+            return {t: diag for t in failing}
+    out = {}
+    for t in failing:
+        own = _ratio_candidate(spec, obs, [t], rtol, step)
+        for cand in rest + mutants + ([own] if own else []):
+            good, worst = cand.fits(obs, [t], rtol)
+            if good:
+                out[t] = _with_evidence(cand.make(), obs, worst, [t])
+                break
+        else:
+            out[t] = _fallback(spec, obs, t, failing, rtol)
+    return out
+
+
+def _fallback(spec: LearnerSpec, obs: list[Observation], t: Tensor, failing: list[Tensor], rtol: float) -> Diagnosis:
+    errs = {o.probe.name: o.error(t) for o in obs}
+    one = [o for o in obs if o.probe.N == 1]
+    figures = ", ".join(f"{e:.1e} on {n}" for n, e in errs.items())
+    if one and all(o.error(t) <= rtol for o in one) and any(o.error(t) > rtol for o in obs if o.probe.N > 1):
+        return Diagnosis("batch_dependent", "right for batch size 1, wrong for batch > 1",
+                         f"rel to torch {figures}: look for a sum over the batch that is missing or taken on the "
+                         "wrong axis, or one sample (X[0], X[-1]) standing for the whole batch")
+    return Diagnosis("unknown", "no known label fits; the figures are as measured",
+                     f"rel to torch {figures}; {where_it_starts(spec, failing)}")
+
+
+def where_it_starts(spec: LearnerSpec, failing: list[Tensor]) -> str:
+    """Backprop runs from the output, so the error starts at the highest failing layer."""
+    top = max(k for k, _ in failing)
+    label = spec.layer_label(top)
+    if (top, 0) in failing and (top, 1) not in failing:
+        return f"db of {label} matches, so dL/dz there is right: dW of that layer is formed wrongly"
+    if top == spec.n_linear - 1:
+        extra = " and the output sigmoid's derivative" if spec.output == "sigmoid" else ""
+        return f"the output layer {label} already differs: look at dL/dyhat (the loss derivative{extra})"
+    return (f"every layer above {label} matches: dL/dz reaching it is wrong, so look at the derivative of "
+            f"{spec.act_label(top)} and at the product with W of {spec.layer_label(top + 1)}")
+
+
+_SHAPES = re.compile(r"\((\d+(?:\s*,\s*\d+)*)\s*,?\s*\)")
+
+
+def explain_exception(spec: LearnerSpec, exc: BaseException, n: int) -> Diagnosis:
+    """'raised', or a sharper label when NumPy's message shows a transposed weight or an unsummed bias.
+    An adapter that cannot drive the learner's object (LearnerSetupError) is a structure problem."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ParityInputError):
+        return Diagnosis("bad_structure", str(exc))
+    shapes = {tuple(int(s) for s in m.split(",")) for m in _SHAPES.findall(str(exc))}
+    for k in range(spec.n_linear):
+        n_in, n_out = spec.sizes[k], spec.sizes[k + 1]
+        if n_in != n_out and {(n_in, n_out), (n_out, n_in)} <= shapes:
+            return Diagnosis("transposed", f"raised combining the weight of {spec.layer_label(k)} with a "
+                                           f"transposed array ({n_out}, {n_in}): dW is likely transposed")
+        if n > 1 and {(n_out,), (n, n_out)} <= shapes:
+            return Diagnosis("bias_not_summed", f"raised combining b of {spec.layer_label(k)} ({n_out},) with a "
+                                                f"per-sample array ({n}, {n_out}): db is not summed over the batch")
+    return Diagnosis("raised", text)
+
+
+def best_diagnosis(per_tensor: dict[Tensor, Diagnosis]) -> Diagnosis | None:
+    """One label for the whole learner: the most frequent known label (ties: the first tensor's)."""
+    known = [d for d in per_tensor.values() if d.label != "unknown"] or list(per_tensor.values())
+    if not known:
+        return None
+    labels = [d.label for d in known]
+    top = max(dict.fromkeys(labels), key=labels.count)
+    return next(d for d in known if d.label == top)

@@ -1,0 +1,149 @@
+"""python -m comparisons seeds: every seed system trained by manual/ and by torch, in one table.
+
+Per system and dtype:
+- fwd / grad: compare_step (every layer output and the loss; every delta, parameter gradient and dL/dx)
+  at the seed's initial weights on the first batch.
+- traj: compare_trajectory over the seed's full step count: the loss at every step, every parameter
+  every STRIDE-th step and at the last. float64 against torch float64 (rtol of tolerances.py);
+  float32 under tolerances.py's criterion, against a float64 torch run from the same float32 weights
+  (the column shows NumPy-float32's error and, in brackets, torch-float32's).
+- reference: the seed's own torch code (torch_ref.seeds) where the seed has some (000's Net, 003),
+  else the nn.Sequential mirror.
+- task: the result the seed reports, from the NumPy run | from the torch run.
+- verdict: pass; or "diverges@k": the seed's own settings blow up and both runs are non-finite by step k,
+  after matching at every step before it, or, when they separate first inside the blow-up, with one
+  forward/backward from the NumPy run's weights entering the first mismatching step agreeing with torch
+  (the step itself matches; the blow-up amplified rounding) and both non-finite within seed_runs.BLOWUP_STEPS;
+  or FAIL. A mismatch is explained in the notes by that same one-step check.
+Then the seeds' own code (as written, made runnable; and corrected) as step_fn(params, X, y, lr) against
+the torch mirror, float64: an "as written" variant must be flagged, a correct one must pass.
+Exit status 0 when every row passes (or diverges in both alike) and every variant behaves as expected.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+from manual.errors import UnknownNameError
+from manual.seeds import SeedSystem, get_systems
+
+from .seed_runs import STRIDE, SystemResult, VariantResult, run_jobs
+from .tolerances import FLOAT32_FACTOR, FLOAT32_FLOOR
+
+DTYPES = {"float64": (np.float64,), "float32": (np.float32,), "both": (np.float64, np.float32)}
+
+
+# ---- printing ---------------------------------------------------------------------------------------
+def _fmt(v) -> str:
+    return v if isinstance(v, str) else f"{v:.4g}"
+
+
+def task_text(a: dict, b: dict) -> str:
+    return "; ".join(f"{k} {_fmt(a[k])} | {_fmt(b[k])}" for k in a)
+
+
+COLUMNS = (("seed", 4), ("system", 26), ("architecture", 33), ("dtype", 7), ("fwd", 7), ("grad", 7),
+           ("traj (steps run)", 29), ("task: NumPy | torch", 52), ("verdict", 12))
+
+
+def _row(cells) -> str:
+    return "  ".join(str(c).ljust(w) for c, (_, w) in zip(cells, COLUMNS)).rstrip()
+
+
+def format_table(results: list[SystemResult]) -> str:
+    lines = [_row(name for name, _ in COLUMNS), _row("-" * w for _, w in COLUMNS)]
+    for r in results:
+        diverged = r.verdict.startswith("diverges")
+        task = "- (training diverged)" if diverged else task_text(r.task_manual, r.task_torch)
+        lines.append(_row((r.system.seed, r.system.key, r.system.describe(), r.dtype.name, f"{r.fwd:.0e}",
+                           f"{r.grad:.0e}", r.traj_text(), task, r.verdict)))
+    return "\n".join(lines)
+
+
+def format_variants(results: list[VariantResult]) -> str:
+    lines = []
+    for r in results:
+        status = "FLAGGED" if r.flagged else "passed"
+        if not r.ok:
+            status += f"  <-- UNEXPECTED (expected {r.variant.expect})"
+        on = f" [on {r.variant.system.describe()}]" if r.variant.system else ""
+        lines.append(f"{r.system.seed} {r.system.key} / {r.variant.name}{on}: {status}")
+        lines.append(f"    bug    {r.variant.bug}")
+        lines.append(f"    found  {r.found()}")
+    return "\n".join(lines)
+
+
+def run_checks(systems: list[SeedSystem]) -> list[tuple[SeedSystem, bool, str]]:
+    """Each system's own checks (e.g. 004's loss curve against the seed's and its finite differences)."""
+    return [(s, ok, text) for s in systems if s.checks for ok, text in s.checks()]
+
+
+def format_notes(systems: list[SeedSystem], results: list[SystemResult], checks) -> str:
+    lines = [f"{s.seed} {s.key} ({s.title}): {s.note} [{s.seed_file}]" for s in systems if s.note]
+    lines += [f"{s.seed} {s.key}: {text}" + ("" if ok else "  <-- FAILED") for s, ok, text in checks]
+    for r in results:
+        lines += [f"{r.system.key} {r.dtype.name}: {p}" for p in r.problems]
+        if r.explanation():
+            lines.append(f"{r.system.key} {r.dtype.name}: {r.explanation()}")
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", metavar="NAME", help="one seed: a system key, module name or seed number "
+                        "(relu_regression, quadratic_fit, 004, ...); default: all")
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="both", help="default: both")
+    parser.add_argument("--no-variants", action="store_true", help="skip the seeds' own (as-written) code")
+    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4), metavar="N",
+                        help="worker processes (default: the number of cores, at most 4); 1 runs in this process")
+    parser.add_argument("--verbose", action="store_true", help="print the full report of every failure "
+                        "and every flagged variant")
+
+
+def run(args: argparse.Namespace) -> int:
+    start, threads = time.perf_counter(), torch.get_num_threads()
+    try:
+        systems = list(get_systems(args.seed))
+    except UnknownNameError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    jobs = [("system", s.key, np.dtype(dt)) for s in systems for dt in DTYPES[args.dtype]]
+    if not args.no_variants:
+        jobs += [("variant", s.key, i) for s in systems for i in range(len(s.variants))]
+    try:
+        done = run_jobs(jobs, args.jobs)
+    finally:
+        torch.set_num_threads(threads)
+    results = [r for r in done if isinstance(r, SystemResult)]
+    variants = [r for r in done if isinstance(r, VariantResult)]
+    print(format_table(results))
+    print("fwd/grad: max relative error over every tensor, one step at the initial weights; traj: float64 vs "
+          f"torch float64, float32 vs a float64 run [torch float32's error in brackets; passes when <= "
+          f"{FLOAT32_FACTOR:g} x that + {FLOAT32_FLOOR:g}]; loss every step, parameters every {STRIDE}th")
+    if variants:
+        print("\nThe seeds' own code as step_fn(params, X, y, lr), float64, against the torch mirror:")
+        print(format_variants(variants))
+    with np.errstate(all="ignore"):
+        checks = run_checks(systems)
+    notes = format_notes(systems, results, checks)
+    if notes:
+        print("\nNotes:\n" + notes)
+    if args.verbose:
+        for r in results:
+            if not r.ok:
+                print("\n" + "\n".join(str(x) for x in [r.step0, r.trajectory, r.one_step] if x and not x.passed))
+        for v in variants:
+            if v.flagged or not v.ok:
+                print("\n" + str(v.report))
+    bad_rows = [f"{r.system.key} {r.dtype.name}" for r in results if not r.ok]
+    bad_variants = [f"{v.system.key} / {v.variant.name}" for v in variants if not v.ok]
+    bad_variants += [f"{s.key}: {text}" for s, ok, text in checks if not ok]
+    print(f"\n{len(results)} rows: {len(results) - len(bad_rows)} ok; {len(variants)} variants: "
+          f"{len(variants) - len(bad_variants)} as expected; {time.perf_counter() - start:.1f} s")
+    for what in bad_rows + bad_variants:
+        print(f"NOT OK: {what}")
+    return 1 if bad_rows or bad_variants else 0

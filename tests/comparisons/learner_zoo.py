@@ -1,0 +1,87 @@
+"""Inline learners for unit tests of the diagnosis engine: one generic NumPy MLP whose backprop can carry
+one classic bug, served as grad_fn(params, X, y) -> (loss, grads) or step_fn(params, X, y, lr) -> params.
+(The catalogue of realistic learner code lives in tests/learners; these are the engine's test doubles.)"""
+from __future__ import annotations
+
+import numpy as np
+
+SLOPE = 0.01
+GRAD_BUGS = ("sum_for_mean", "sign", "half", "no_output_deriv", "deriv_on_z", "relu_mask", "cache_prev",
+             "transpose", "bias_first", "bias_mean", "bias_rows", "batch_last", "accumulate")
+STEP_BUGS = GRAD_BUGS + ("stale", "lr_twice", "lr_ignored", "sign_update")
+
+
+def act(name: str, z):
+    return {"relu": lambda: np.maximum(z, 0), "leaky_relu": lambda: np.where(z > 0, z, SLOPE * z),
+            "sigmoid": lambda: 1 / (1 + np.exp(-z)), "tanh": lambda: np.tanh(z), "identity": lambda: z}[name]()
+
+
+def act_grad(name: str, a):
+    """f'(z) written from the activation a = f(z)."""
+    return {"relu": lambda: (a > 0) * 1.0, "leaky_relu": lambda: np.where(a > 0, 1.0, SLOPE),
+            "sigmoid": lambda: a * (1 - a), "tanh": lambda: 1 - a ** 2, "identity": lambda: np.ones_like(a)}[name]()
+
+
+def loss_grad(loss: str, yhat, y, bug):
+    n = y.size
+    if loss == "bce":
+        value = -np.mean(y * np.log(yhat) + (1 - y) * np.log(1 - yhat))
+        g = (yhat - y) / (yhat * (1 - yhat)) / n
+    else:
+        value = {"mse": np.mean, "sum": np.sum, "half_sum": lambda e: 0.5 * np.sum(e)}[loss]((yhat - y) ** 2)
+        g = {"mse": 2 / n, "sum": 2.0, "half_sum": 1.0}[loss] * (yhat - y)
+    factor = {"sum_for_mean": n, "sign": -1.0, "half": 0.5}.get(bug, 1.0)
+    return value, factor * g
+
+
+def backprop(params, X, y, hidden, output, loss, bug=None, lr=None):
+    """(loss, [(dW, db), ...]) with `bug` injected (None: correct)."""
+    acts, zs = [X], []
+    for k, (W, b) in enumerate(params):
+        zs.append(acts[-1] @ W + b)
+        acts.append(act(hidden[k] if k < len(params) - 1 else output, zs[-1]))
+    value, dyhat = loss_grad(loss, acts[-1], y, bug)
+    delta = dyhat if bug == "no_output_deriv" else dyhat * act_grad(output, acts[-1])
+    grads = [None] * len(params)
+    for k in reversed(range(len(params))):
+        A = acts[k - 1] if bug == "cache_prev" and k and acts[k - 1].shape[1] == acts[k].shape[1] else acts[k]
+        dW = np.outer(A[-1], delta[-1]) if bug == "batch_last" else A.T @ delta
+        dW = dW.T if bug == "transpose" else dW
+        db = {"bias_first": lambda: delta[0], "bias_mean": lambda: delta.mean(0),
+              "bias_rows": lambda: delta}.get(bug, lambda: delta.sum(0))()
+        grads[k] = (dW, db)
+        if k:
+            W = params[k][0] - lr * dW if bug == "stale" else params[k][0]
+            name = hidden[k - 1]
+            d = {"deriv_on_z": lambda: act_grad(name, zs[k - 1]),
+                 "relu_mask": lambda: (zs[k - 1] > 0) * 1.0}.get(bug, lambda: act_grad(name, acts[k]))()
+            delta = (delta @ W.T) * d
+    return value, grads
+
+
+def make_grad_fn(hidden, output="identity", loss="mse", bug=None):
+    hidden = [hidden] * 8 if isinstance(hidden, str) else list(hidden)
+    total: dict = {}
+
+    def grad_fn(params, X, y):
+        value, grads = backprop(params, X, y, hidden, output, loss, bug)
+        if bug == "accumulate":
+            for k, (dW, db) in enumerate(grads):
+                old = total.get(k, (0, 0))
+                total[k] = (old[0] + dW, old[1] + db)
+            grads = [total[k] for k in range(len(grads))]
+        return value, grads
+
+    return grad_fn
+
+
+def make_step_fn(hidden, output="identity", loss="mse", bug=None):
+    hidden = [hidden] * 8 if isinstance(hidden, str) else list(hidden)
+    grad_fn = make_grad_fn(hidden, output, loss, bug if bug in GRAD_BUGS else None)
+
+    def step_fn(params, X, y, lr):
+        grads = backprop(params, X, y, hidden, output, loss, bug, lr)[1] if bug == "stale" else grad_fn(params, X, y)[1]
+        rate = {"lr_twice": lr * lr, "lr_ignored": 0.1, "sign_update": -lr}.get(bug, lr)
+        return [(W - rate * dW, b - rate * db) for (W, b), (dW, db) in zip(params, grads)]
+
+    return step_fn

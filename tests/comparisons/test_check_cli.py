@@ -1,0 +1,124 @@
+"""python -m comparisons check PATH.py:FUNCTION: prints the report, exits 0 (passed), 1 (failed) or 2 (the
+input is unusable, with a message saying why). Two runs go through a real subprocess; the rest call
+cli.main in-process, which is the same code without the interpreter start-up."""
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from comparisons.check_cli import load_function
+from comparisons.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+NET = ["--sizes", "2,4,1", "--activations", "relu", "--output", "sigmoid", "--loss", "mse"]
+
+GRAD = """
+import numpy as np
+
+def grad_fn(params, X, y):
+    (W1, b1), (W2, b2) = params
+    z1 = X @ W1 + b1
+    h = np.maximum(z1, 0)
+    p = 1 / (1 + np.exp(-(h @ W2 + b2)))
+    d2 = 2 * (p - y) / y.size * p * (1 - p) * SCALE
+    d1 = d2 @ W2.T * (z1 > 0)
+    return np.mean((p - y) ** 2), [(X.T @ d1, d1.sum(0)), (h.T @ d2, d2.sum(0))]
+
+def step_fn(params, X, y, lr):
+    _, grads = grad_fn(params, X, y)
+    return [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(params, grads)]
+
+def column_grad_fn(params, x, y):
+    loss, grads = grad_fn([(W.T, b.ravel()) for W, b in params], x.T, y.T)
+    return loss, [(dW.T, db.reshape(-1, 1)) for dW, db in grads]
+
+def anything(*args):
+    return None
+"""
+
+
+@pytest.fixture
+def learner(tmp_path):
+    def write(scale="1", text=GRAD) -> Path:
+        path = tmp_path / "learner.py"
+        path.write_text(textwrap.dedent(text).replace("SCALE", scale))
+        return path
+
+    return write
+
+
+def run_main(capsys, *args) -> tuple[int, str, str]:
+    code = main(["check", *map(str, args)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_subprocess_passes_and_fails_with_exit_codes(learner):
+    ok = learner()
+    done = subprocess.run([sys.executable, "-m", "comparisons", "check", f"{ok}:grad_fn", *NET], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "PASSED, 8 of 9 checks passed" in done.stdout, done.stderr
+    bad = learner(scale="y.size")
+    done = subprocess.run([sys.executable, "-m", "comparisons", "check", f"{bad}:grad_fn", *NET], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "[wrong_scale] N x: sum instead of mean" in done.stdout
+    assert f"rerun     python -m comparisons check {bad}:grad_fn --sizes 2,4,1" in done.stdout
+
+
+def test_subprocess_missing_file_exits_2(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "comparisons", "check", f"{tmp_path}/none.py:f", *NET], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.strip() == f"error: no such file: {tmp_path}/none.py"
+    assert "Traceback" not in done.stderr
+
+
+def test_kind_is_detected_from_the_signature(capsys, learner):
+    code, out, _ = run_main(capsys, f"{learner()}:step_fn", *NET, "--lr", "0.2", "--steps", "2")
+    assert code == 0 and out.startswith("check_step_fn(step_fn") and "(lr 0.2)" in out
+
+
+def test_kind_layout_seed_and_dtype_options(capsys, learner):
+    code, out, _ = run_main(capsys, f"{learner()}:column_grad_fn", *NET, "--layout", "column", "--kind", "grad",
+                            "--seed", "7", "--dtype", "float32")
+    assert code == 0 and "float32, seed 7, column-major" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{path}:nope"], "has no function 'nope'; functions defined there: anything, column_grad_fn, grad_fn, step_fn"),
+    (["{path}"], "expected PATH.py:FUNCTION"),
+    (["{path}:anything"], "cannot tell from its signature whether it is a grad_fn(params, X, y) or a step_fn"),
+    (["{path}:grad_fn", "--sizes", "2,x"], "--sizes must be integers separated by commas"),
+    (["{path}:grad_fn", "--activations", "relu,tanh"], "have 1 hidden layer(s) but 2 activation(s) were given"),
+    (["{path}:grad_fn", "--loss", "bce", "--output", "identity"], "loss 'bce' needs probabilities"),
+])
+def test_unusable_input_exits_2_with_a_message(capsys, learner, args, message):
+    path = learner()
+    args = [a.format(path=path) for a in args]
+    sizes = [] if "--sizes" in args else ["--sizes", "2,4,1"]
+    code, out, err = run_main(capsys, *args, *sizes)
+    assert code == 2 and out == "" and err.startswith("error: ") and message in err
+
+
+@pytest.mark.parametrize("text, message", [
+    ("def grad_fn(params, X, y)\n    return 1\n", "SyntaxError at line 1: expected ':'"),
+    ("x = 1 / 0\n", "ZeroDivisionError: division by zero (at "),
+])
+def test_a_file_that_does_not_load_exits_2(capsys, learner, text, message):
+    path = learner(text=text)
+    code, _, err = run_main(capsys, f"{path}:grad_fn", *NET)
+    assert code == 2 and f"error: cannot load {path}: " in err and message in err
+
+
+def test_loading_never_unpickles(monkeypatch, learner):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the loader must not unpickle anything")
+
+    for module, name in ((pickle, "load"), (pickle, "loads"), (np, "load")):
+        monkeypatch.setattr(module, name, refuse)
+    assert load_function(f"{learner()}:grad_fn").__name__ == "grad_fn"

@@ -1,0 +1,178 @@
+"""The diagnosis engine: each classic bug, injected into a small inline learner, is caught and named with
+its evidence; and the pieces (named factors, exception reading, where the error starts) on their own."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from learner_zoo import make_grad_fn, make_step_fn
+
+import comparisons
+from comparisons.diagnose import best_diagnosis, explain_exception, where_it_starts
+from comparisons.diagnose_labels import LABELS
+from comparisons.learner_spec import LearnerSpec
+from comparisons.mutants import mutants_for
+from comparisons.report import Diagnosis
+from comparisons.scale import Factor, RatioFit, match_factor, named_factors
+
+NET = dict(sizes=[3, 4, 4, 2], activations="tanh", output="identity", loss="mse")
+
+GRAD_CASES = [  # (bug, spec overrides, label, words the summary or evidence must contain)
+    ("sum_for_mean", dict(sizes=[3, 4, 4, 1]), "wrong_scale", ["N x", "sum instead of mean", "8.000 on N=8"]),
+    ("sum_for_mean", dict(), "wrong_scale", ["N*K x", "K = 2 outputs"]),
+    ("half", dict(), "wrong_scale", ["1/2 x", "without the factor 2"]),
+    ("sum_for_mean", dict(loss="bce", output="sigmoid", sizes=[3, 4, 4, 1]), "wrong_scale", ["N x"]),
+    ("sign", dict(), "wrong_sign", ["-1 x", "-1.000 on N=3"]),
+    ("transpose", dict(sizes=[4, 4, 4, 4]), "transposed", ["transpose", "square"]),
+    ("transpose", dict(), "transposed", ["(4, 3)", "its transpose"]),
+    ("bias_first", dict(), "bias_not_summed", ["first sample"]),
+    ("bias_mean", dict(), "bias_not_summed", ["averaged"]),
+    ("bias_rows", dict(), "bias_not_summed", ["one entry per sample"]),
+    ("deriv_on_z", dict(activations="sigmoid"), "wrong_activation_derivative", ["z*(1-z)", "layer 1 (Sigmoid)"]),
+    ("deriv_on_z", dict(activations="tanh"), "wrong_activation_derivative", ["1-z**2"]),
+    ("relu_mask", dict(activations="leaky_relu"), "wrong_activation_derivative", ["LeakyReLU", "slope 0.01"]),
+    ("no_output_deriv", dict(output="sigmoid"), "missing_output_activation_derivative", ["p*(1-p)"]),
+    ("cache_prev", dict(sizes=[3, 3, 3, 2]), "cache_off_by_one", ["layer before"]),
+    ("accumulate", dict(), "grad_accumulation", ["previous call"]),
+    ("batch_last", dict(), "batch_dependent", ["batch size 1", "on N=1"]),
+]
+
+
+@pytest.mark.parametrize("bug, overrides, label, words", GRAD_CASES,
+                         ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(GRAD_CASES)])
+def test_grad_bug_is_named(bug, overrides, label, words):
+    spec = {**NET, **overrides}
+    report = comparisons.check_grad_fn(make_grad_fn(spec["activations"], spec["output"], spec["loss"], bug), **spec)
+    assert not report.passed
+    assert report.diagnosis.label == label, str(report)
+    text = f"{report.diagnosis.summary} {report.diagnosis.evidence}"
+    for word in words:
+        assert word in text, f"{word!r} not in {text!r}"
+
+
+STEP_CASES = [
+    ("stale", "stale_weights", ["NEW W_k"]),
+    ("lr_twice", "lr_applied_twice", ["lr x", "(lr 0.05)"]),
+    ("lr_ignored", "lr_applied_twice", ["ignored", "lr = 0.1"]),
+    ("sign_update", "wrong_sign", ["-1 x"]),
+    ("accumulate", "grad_accumulation", ["previous call"]),
+    ("sum_for_mean", "wrong_scale", ["N*K x"]),
+]
+
+
+@pytest.mark.parametrize("bug, label, words", STEP_CASES, ids=[c[0] for c in STEP_CASES])
+def test_step_bug_is_named(bug, label, words):
+    report = comparisons.check_step_fn(make_step_fn("tanh", bug=bug), **NET, lr=0.2, steps=3)
+    assert report.diagnosis.label == label, str(report)
+    for word in words:
+        assert word in f"{report.diagnosis.summary} {report.diagnosis.evidence}"
+
+
+def test_a_bug_in_one_layer_is_named_for_that_layer():
+    """Only the second tanh's derivative is taken on z: the label names layer 3, not layer 1."""
+    def grad_fn(params, X, y):
+        good = make_grad_fn("tanh")(params, X, y)
+        (W0, b0), (W1, b1), (W2, b2) = params
+        z0 = X @ W0 + b0
+        a0 = np.tanh(z0)
+        z1 = a0 @ W1 + b1
+        a1 = np.tanh(z1)
+        d2 = 2 * (a1 @ W2 + b2 - y) / y.size
+        d1 = d2 @ W2.T * (1 - z1 ** 2)
+        d0 = d1 @ W1.T * (1 - a0 ** 2)
+        return good[0], [(X.T @ d0, d0.sum(0)), (a0.T @ d1, d1.sum(0)), (a1.T @ d2, d2.sum(0))]
+
+    report = comparisons.check_grad_fn(grad_fn, **NET)
+    assert report.diagnosis.label == "wrong_activation_derivative"
+    assert report.diagnosis.summary.startswith("layer 3 (Tanh):")
+    in_torch_check = {f.parameter for f in report.findings if f.check == "check_grad_matches_torch"}
+    assert in_torch_check == {"0.weight", "0.bias", "2.weight", "2.bias"}
+
+
+def test_two_bugs_get_one_label_each():
+    """db averaged on every layer and dW transposed on the square one: no single hypothesis explains both."""
+    def grad_fn(params, X, y):
+        loss, grads = make_grad_fn("tanh", bug="bias_mean")(params, X, y)
+        grads[1] = (grads[1][0].T, grads[1][1])
+        return loss, grads
+
+    report = comparisons.check_grad_fn(grad_fn, **NET)
+    by_param = {f.parameter: f.label for f in report.findings if f.check == "check_grad_matches_torch"}
+    assert by_param["2.weight"] == "transposed"
+    assert {by_param[p] for p in ("0.bias", "2.bias", "4.bias")} == {"bias_not_summed"}
+
+
+def test_unknown_bug_says_so_and_shows_where_it_starts():
+    def grad_fn(params, X, y):
+        loss, grads = make_grad_fn("tanh")(params, X, y)
+        dW, db = grads[0]
+        return loss, [(dW + 0.1 * np.sin(dW * 7), db)] + grads[1:]
+
+    report = comparisons.check_grad_fn(grad_fn, **NET)
+    d = report.diagnosis
+    assert d.label == "unknown" and "no known label fits" in d.summary
+    assert "rel to torch" in d.evidence and "db of layer 0 (Linear 3->4) matches" in d.evidence
+
+
+def test_every_label_used_is_documented():
+    for case in GRAD_CASES:
+        assert case[2] in LABELS
+    s = spec(activations="sigmoid", output="sigmoid", sizes=[4, 4, 4, 1])
+    assert {m.label for m in mutants_for(s, step=True)} | {f.label for f in named_factors(s, step=True)} <= set(LABELS)
+    assert {"raised", "bad_structure", "bad_shape", "non_finite", "mutates_input", "unknown"} <= set(LABELS)
+
+
+# ---- the pieces ----------------------------------------------------------------------------------------
+def spec(**kw) -> LearnerSpec:
+    return LearnerSpec.create(**{**NET, **kw})
+
+
+@pytest.mark.parametrize("factor, k, text", [
+    (Factor("", "wrong_scale", 1, pn=1, pk=1), 1, "N x"),
+    (Factor("", "wrong_scale", 1, pn=1, pk=1), 2, "N*K x"),
+    (Factor("", "wrong_scale", 0.5, pn=1, pk=1), 3, "N*K/2 x"),
+    (Factor("", "wrong_scale", 1, pn=-1), 1, "1/N x"),
+    (Factor("", "wrong_scale", 2, pn=-1, pk=-1), 2, "2/(N*K) x"),
+    (Factor("", "wrong_sign", -1), 1, "-1 x"),
+    (Factor("", "lr_applied_twice", 1, pl=-1), 1, "1/lr x"),
+])
+def test_factor_text(factor, k, text):
+    assert factor.text(k) == text
+
+
+def test_named_factors_drop_those_that_equal_one_for_this_k():
+    """With one output, 'mean over the batch only' IS the mean: it must not be offered as a bug."""
+    meanings = [f.meaning for f in named_factors(spec(sizes=[3, 4, 1]))]
+    assert not any("batch only" in m and "instead" in m and "sign" not in m for m in meanings)
+    assert any("batch only" in f.meaning for f in named_factors(spec(sizes=[3, 4, 2])))
+
+
+def test_match_factor_needs_every_probe():
+    s = spec(sizes=[3, 4, 1])
+    factors = named_factors(s)
+    sum_fit = RatioFit((3, 1, 8), (None,) * 3, (3.0, 1.0, 8.0))
+    assert match_factor(sum_fit, s, factors, 1e-7)[0].meaning == "sum instead of mean"
+    assert match_factor(RatioFit((3, 1, 8), (None,) * 3, (3.0, 1.0, 7.0)), s, factors, 1e-7) == []
+
+
+def test_explain_exception_reads_numpy_shapes():
+    s = spec(sizes=[2, 4, 1])
+    transposed = ValueError("operands could not be broadcast together with shapes (2,4) (4,2)")
+    assert explain_exception(s, transposed, 3).label == "transposed"
+    unsummed = ValueError("non-broadcastable output operand with shape (4,) doesn't match the broadcast shape (3,4)")
+    assert explain_exception(s, unsummed, 3).label == "bias_not_summed"
+    other = explain_exception(s, KeyError("w1"), 3)
+    assert (other.label, other.summary) == ("raised", "KeyError: 'w1'")
+
+
+def test_where_it_starts():
+    s = spec()
+    assert "dW of that layer" in where_it_starts(s, [(1, 0)])
+    assert "loss derivative" in where_it_starts(s, [(2, 0), (2, 1), (1, 0)])
+    assert "derivative of layer 3 (Tanh)" in where_it_starts(s, [(1, 0), (1, 1), (0, 0)])
+
+
+def test_best_diagnosis_prefers_a_named_label():
+    unknown, scale = Diagnosis("unknown", "?"), Diagnosis("wrong_scale", "N x")
+    assert best_diagnosis({(0, 0): unknown, (0, 1): scale, (1, 0): scale}) is scale
+    assert best_diagnosis({(0, 0): unknown}) is unknown
+    assert best_diagnosis({}) is None
