@@ -4,19 +4,26 @@ Every comparison measures a tensor's *relative error* as  max|manual - torch| / 
 the worst element, relative to the tensor's own scale, so near-zero entries do not explode it), and
 passes when that is <= rtol.
 
-How the numbers were chosen (measured with `python -m comparisons tolerances`, which reruns the
-measurement and prints it):
-- float64, one forward/backward: NumPy and torch differ only in summation order and FMA use, so the
-  errors seen are a few ulps (<= ~1e-15 relative). rtol 1e-10 leaves five orders of margin for
-  badly conditioned sums and still catches every real bug (the smallest seeded bug we catch is ~1e-3).
-- float64 trajectories: rounding differences are amplified by training dynamics; over the seeds'
-  full step counts (up to 10 000 steps) they stay below ~1e-11 (see the measurement). rtol 1e-8.
-- float32, one forward/backward: ~1e-7 relative seen; rtol 1e-4.
+How the numbers were chosen (`python -m comparisons tolerances` reruns the measurement on random correct
+networks and prints it; `python -m comparisons seeds` prints the seeds' figures):
+- float64, one forward/backward: NumPy and torch differ only in summation order, FMA use and 1-2 ulp
+  differences in exp/tanh, so the errors are a few ulps: measured max 1.7e-15 on random networks,
+  8e-15 on the seed networks. rtol 1e-10 leaves five orders of margin for badly conditioned sums and is
+  still far below the smallest real bug we catch (~1e-3).
+- float64 trajectories: rounding differences are amplified by training. Measured max 2.9e-14 on
+  300-step random runs; over the seeds' full step counts, parameters stay within 7e-12 and the loss
+  within 1.1e-9 (001 over 10 000 steps: once the fit is good the loss is a difference of nearly equal
+  numbers, which magnifies relative error). rtol 1e-8.
+- float32, one forward/backward: measured max 1.8e-6; rtol 1e-4.
 - float32 trajectories: NumPy-float32 and torch-float32 round differently, and over thousands of steps
-  the difference can grow to 1e-3 or more without either being wrong. So a float32 trajectory is judged
-  against a float64 reference run from the same weights: with e_np = err(NumPy32 vs ref64) and
-  e_t = err(torch32 vs ref64), it passes when e_np <= FLOAT32_FACTOR * e_t + FLOAT32_FLOOR.
-  The criterion asks NumPy-float32 to be as good an approximation of exact training as torch-float32 is.
+  the difference grows (3e-5 on 300-step random runs, 5e-2 on 001's 10 000 steps) without either being
+  wrong. So a float32 trajectory is judged against a float64 run from the same weights: per tensor, with
+  e_np = err(NumPy32 vs f64) and e_t = err(torch32 vs f64), maxima over the whole run, it passes when
+  max e_np <= FLOAT32_FACTOR * max e_t + FLOAT32_FLOOR: NumPy-float32 must approximate exact training as
+  well as torch-float32 does. The maxima are taken over the run, not step by step, because a float32 run
+  may cross a ReLU kink a few steps before the other (seen on 001); a bug keeps e_np far above anything
+  torch-float32 reaches. Measured max e_np / e_t: 2.15 (median 1.00) on random runs, 1.6 on the seeds;
+  FLOAT32_FACTOR 4. (The float32 `trajectory` rtol below is used only when no float64 run is given.)
 
 Learner checks (LEARNER, used by comparisons.checks) judge someone else's code, which may sum in another
 order, use einsum, fold the sigmoid derivative into BCE (p - y), or rescale a half-sum gradient by 2/N.
