@@ -1,0 +1,33 @@
+"""The README shows real output: every console block marked <!-- readme-check --> is rerun here and must
+print exactly what the README says."""
+import contextlib
+import io
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from comparisons.cli import main
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"<!-- readme-check -->\n```console\n\$ python -m comparisons (?P<args>[^\n]+)\n(?P<out>.*?)```",
+                   re.S)
+
+
+def checked_blocks() -> list[tuple[str, str]]:
+    return [(m["args"], m["out"]) for m in BLOCK.finditer(README.read_text(encoding="utf-8"))]
+
+
+def test_the_readme_has_checked_examples():
+    assert len(checked_blocks()) >= 3
+
+
+@pytest.mark.parametrize("args,expected", checked_blocks(), ids=lambda v: v.split()[1] if " " in v else None)
+def test_readme_output_is_what_the_tool_prints(args, expected, monkeypatch):
+    monkeypatch.chdir(README.parent)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(shlex.split(args))
+    assert out.getvalue().rstrip() == expected.rstrip(), (
+        f"README.md is out of date for `python -m comparisons {args}`: paste the tool's output")
