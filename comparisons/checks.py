@@ -73,11 +73,14 @@ def failed(findings: list[LearnerFinding], message: str, diagnosis: Diagnosis | 
 def tensor_findings(case: Case, calls: list[Call], judged: list[dict], diags: dict,
                     note: str = "") -> list[LearnerFinding]:
     """One finding per failing tensor: its worst diff over the probes, where it fails, its diagnosis.
-    Tensors carrying the most common label come first."""
+    Tensors sharing a diagnosis (label and summary) come together, so the report shows each one once;
+    the group of the most common label comes first, the others in network order."""
     failing = [t for t in judged[0] if any(not j[t].passed for j in judged)]
     labels = [diags[t].label for t in failing if t in diags]
     top = max(dict.fromkeys(labels), key=labels.count) if labels else None
-    failing.sort(key=lambda t: (diags.get(t) is None or diags[t].label != top))
+    key = {t: (diags[t].label, diags[t].summary) if t in diags else None for t in failing}
+    order = {g: i for i, g in enumerate(dict.fromkeys(key[t] for t in failing))}
+    failing.sort(key=lambda t: (key[t] is None or key[t][0] != top, order[key[t]]))
     out = []
     for t in failing:
         worst_i = max(range(len(judged)), key=lambda i: judged[i][t].rel)

@@ -1,83 +1,30 @@
 """Name the bug: which hypothesis reproduces the learner's numbers on every probe?
 
 Hypotheses, tried in this order, each tested on data we hold:
-1. a factor (scale.py): yours = c_p * torch on every tensor, with c_p a known multiple (N, 1/N, 2, -1, lr);
+1. a factor (scale.py): yours = c_p * torch on every tensor, with c_p a known multiple (N, 1/N, 2, -1, lr),
+   else a product of two of them (1/lr * K: lr not applied and a mean over the batch only);
 2. state between calls: yours = torch + your previous call's result (gradients accumulate);
 3. a mutant (mutants.py): backprop with one classic bug reproduces yours to within rtol.
 A hypothesis that explains every tensor names all findings. Otherwise each failing tensor gets the first
-hypothesis that explains it alone, then "batch_dependent" (right on every N=1 probe, wrong for N > 1),
-then "unknown" with the figures and where in the network the error starts.
+hypothesis that explains it alone; the tensors none explains get a composite (composite.py: a mutant with
+a named factor on dL/dyhat, or two mutants), then "batch_dependent" (right on every N=1 probe, wrong for
+N > 1), then "unknown" with the figures and where in the network the error starts.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 import numpy as np
 
 from manual.errors import ParityInputError
 
+from .composite import composite_diagnoses
+from .hypotheses import Candidate, Observation, Tensor, with_evidence  # noqa: F401 (Observation re-exported)
 from .learner_spec import LearnerSpec
-from .mutants import Grads, backprop, mutants_for
-from .probes import Probe
+from .mutants import backprop, mutants_for
 from .report import Diagnosis
-from .scale import RatioFit, best_ratio, fixed_lr, match_factor, named_factors
-
-Tensor = tuple[int, int]  # (Linear k, 0 for W / 1 for b)
-
-
-@dataclass
-class Observation:
-    """One call of the learner, in canonical row-major float64: its gradients (for a step_fn, the gradients
-    its update implies), torch's at the same point, and each tensor's magnitude (the error scale)."""
-
-    probe: Probe
-    yours: Grads
-    torch: Grads
-    scales: list[tuple[float, float]]
-    lr: float | None = None
-    previous: Grads | None = None   # your previous call's gradients, if that call worked
-    first_call: bool = False        # no call came before: accumulating from zero gives torch's
-
-    def scale(self, t: Tensor) -> float:
-        return max(self.scales[t[0]][t[1]], float(np.abs(self.torch[t[0]][t[1]]).max(initial=0.0)))
-
-    def error(self, t: Tensor, other: Grads | None = None, factor: float = 1.0) -> float:
-        """max|yours - other| / (|factor| * scale): rel error against torch (or another candidate)."""
-        ref = (self.torch if other is None else other)[t[0]][t[1]]
-        return tensor_error(self.yours[t[0]][t[1]], ref, abs(factor) * self.scale(t))
-
-
-def tensor_error(a, b, scale: float) -> float:
-    d = float(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)).max(initial=0.0))
-    if scale > 0:
-        return d / scale
-    return 0.0 if d == 0 else float("inf")
-
-
-@dataclass
-class Candidate:
-    """A hypothesis: per observation, the gradients it predicts (None: cannot say) and the scale factor."""
-
-    make: Callable[[], Diagnosis]
-    grads: list[Grads | None]
-    factors: list[float] = field(default_factory=list)
-
-    def fits(self, obs: list[Observation], tensors: list[Tensor], rtol: float) -> tuple[set, float]:
-        """Tensors it reproduces on every observation, and its worst error over those."""
-        good, worst = set(), 0.0
-        for t in tensors:
-            errs = [o.error(t, g, f) if g is not None else np.inf
-                    for o, g, f in zip(obs, self.grads, self.factors or [1.0] * len(obs))]
-            if max(errs) <= rtol:
-                good.add(t)
-                worst = max(worst, max(errs))
-        return good, worst
-
-
-def _probes_text(obs: list[Observation]) -> str:
-    return ", ".join(dict.fromkeys(o.probe.name for o in obs))
+from .scale import RatioFit, best_ratio, fixed_lr, match_factor, named_factors, named_products
 
 
 def _ratio_candidate(spec, obs, tensors, rtol, step) -> Candidate | None:
@@ -89,10 +36,11 @@ def _ratio_candidate(spec, obs, tensors, rtol, step) -> Candidate | None:
     if not known or all(abs(c - 1) <= rtol for c in known):
         return None
     k_out = spec.sizes[-1]
-    factors = match_factor(fit, spec, named_factors(spec, step=step), rtol)
+    factors = (match_factor(fit, spec, named_factors(spec, step=step), rtol)
+               or match_factor(fit, spec, named_products(spec, step=step), rtol))
     if factors:
         f = factors[0]
-        alt = "; or: " + "; ".join(g.meaning for g in factors[1:]) if len(factors) > 1 else ""
+        alt = "; or: " + "; ".join(g.meaning for g in factors[1:3]) if len(factors) > 1 else ""
         diag = Diagnosis(f.label, f"{f.text(k_out)}: {f.meaning}", fit.evidence(k_out) + alt)
     elif step and (lr0 := fixed_lr(fit, rtol)) is not None:
         diag = Diagnosis("lr_applied_twice", f"the lr argument is ignored: every step behaves as lr = {lr0:.4g}",
@@ -128,16 +76,6 @@ def _mutant_candidates(spec, obs, step) -> Iterator[Candidate]:
         yield Candidate(lambda m=m: Diagnosis(m.label, m.summary, ""), grads)
 
 
-def _with_evidence(diag: Diagnosis, obs, worst: float, tensors) -> Diagnosis:
-    """A hypothesis without figures of its own gets the fit: how closely it reproduces yours, and torch."""
-    if diag.evidence:
-        return diag
-    torch_err = max(o.error(t) for o in obs for t in tensors)
-    where = f"every probe ({_probes_text(obs)})" if len(obs) > 1 else _probes_text(obs)
-    return Diagnosis(diag.label, diag.summary, f"reproduces your numbers to rel {worst:.0e} on {where}; "
-                                               f"torch differs by rel {torch_err:.1e}")
-
-
 def diagnose(spec: LearnerSpec, obs: list[Observation], *, rtol: float, step: bool = False) -> Diagnosis | None:
     """The best-fitting Diagnosis for the learner as a whole (None when every tensor matches torch)."""
     return best_diagnosis(diagnose_tensors(spec, obs, rtol=rtol, step=step))
@@ -156,18 +94,21 @@ def diagnose_tensors(spec: LearnerSpec, obs: list[Observation], *, rtol: float,
     for cand in ([whole] if whole else []) + rest + mutants:
         good, worst = cand.fits(obs, tensors, rtol)
         if len(good) == len(tensors):
-            diag = _with_evidence(cand.make(), obs, worst, failing)
+            diag = with_evidence(cand.make(), obs, worst, failing)
             return {t: diag for t in failing}
-    out = {}
+    out, unexplained = {}, []
     for t in failing:
         own = _ratio_candidate(spec, obs, [t], rtol, step)
         for cand in rest + mutants + ([own] if own else []):
             good, worst = cand.fits(obs, [t], rtol)
             if good:
-                out[t] = _with_evidence(cand.make(), obs, worst, [t])
+                out[t] = with_evidence(cand.make(), obs, worst, [t])
                 break
         else:
-            out[t] = _fallback(spec, obs, t, failing, rtol)
+            unexplained.append(t)
+    composite = composite_diagnoses(spec, obs, unexplained, rtol=rtol, step=step) if unexplained else {}
+    for t in unexplained:
+        out[t] = composite.get(t) or _fallback(spec, obs, t, failing, rtol)
     return out
 
 

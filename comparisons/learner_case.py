@@ -15,12 +15,13 @@ import manual
 from torch_ref import mirror, mirror_loss
 
 from .compare import TensorDiff, compare_arrays
-from .diagnose import Observation
+from .diagnose import Observation, diagnose_tensors
 from .learner_io import Call, canonical, invoke, shape_problems
 from .learner_spec import LearnerSpec
 from .mutants import Grads, backprop
 from .parity import torch_forward_backward
 from .probes import Probe, design_probes
+from .report import Diagnosis
 from .tolerances import LEARNER_UPDATE_ROUNDING, learner_tolerance
 
 
@@ -74,6 +75,13 @@ class Case:
         if any(not all(np.isfinite(a).all() for pair in c.pairs for a in pair) for c in calls):
             raise Skip("returned values are not finite (see the finite check)")
         return calls
+
+    @cached_property
+    def first_diagnoses(self) -> dict[tuple[int, int], Diagnosis]:
+        """A Diagnosis per tensor that differs from torch on the first calls (one observation per probe),
+        made once and shared by the checks that report on those calls."""
+        obs = [self.observation(c) for c in self.usable()]
+        return diagnose_tensors(self.spec, obs, rtol=self.rtol, step=self.kind == "step")
 
     # ---- what torch says ----------------------------------------------------------------------------
     def reference(self, probe: Probe) -> Reference:

@@ -67,7 +67,9 @@ class LearnerFinding(Finding):
         if self.note:
             out.append(f"note      {self.note}")
         if self.diagnosis:
-            out.append(f"likely    [{self.diagnosis.label}] {self.diagnosis.summary}")
+            first, *more = self.diagnosis.summary.split("\n")
+            out.append(f"likely    [{self.diagnosis.label}] {first}")
+            out += [f"          {line}" for line in more]
             if self.diagnosis.evidence:
                 out.append(f"          {self.diagnosis.evidence}")
         return out
@@ -77,7 +79,10 @@ class LearnerFinding(Finding):
 
 
 def _same(a: Finding, b: Finding) -> bool:
-    return a.check == b.check and a.diagnosis == b.diagnosis and a.diagnosis is not None
+    """Same check and same diagnosis (label and summary; the evidence's figures are per tensor)."""
+    if a.check != b.check or a.diagnosis is None or b.diagnosis is None:
+        return False
+    return (a.diagnosis.label, a.diagnosis.summary) == (b.diagnosis.label, b.diagnosis.summary)
 
 
 @dataclass

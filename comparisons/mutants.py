@@ -57,6 +57,10 @@ class Knobs:
         "missing" (taken as 1), "cache:s" (the a-formula applied to a_s, another layer's activation).
     dw_source: which cached array forms dW_k: "input" (a_k), "prev_input" (a_{k-1}), "output" (a_{k+1}),
         "prev_z" (z_{k-1}); used only where the shapes allow it.
+    dyhat_scale: a factor s on the loss gradient, delta_{L-1} = s * dL/dyhat * f'_{L-1} (s = N: sum instead of
+        mean), so every gradient of the correct algorithm is s times torch's.
+    stale_lr: the learning rate of the stale update, delta_{k-1} = delta_k @ (W_k - stale_lr dW_k).T; None:
+        the lr given to backprop. A learner that forgets lr in its update steps with stale_lr = 1.
     """
 
     hidden: dict = field(default_factory=dict)
@@ -64,6 +68,8 @@ class Knobs:
     transpose: bool = False     # dW_k.T on every square layer
     bias: str = "sum"           # "sum" | "first" (delta_k[0]) | "mean" (delta_k.mean(0))
     stale: bool = False         # delta_{k-1} = delta_k @ (W_k - lr dW_k).T: W_k already updated
+    dyhat_scale: float = 1.0
+    stale_lr: float | None = None
 
 
 @dataclass
@@ -145,7 +151,7 @@ def backprop(spec: LearnerSpec, params, X, y, knobs: Knobs = Knobs(), lr: float 
     zs, acts = forward(spec, params, X)
     loss = manual.make_loss(spec.loss)
     value = float(loss.forward(acts[-1], np.asarray(y, np.float64)))
-    dyhat = loss.backward()
+    dyhat = loss.backward() * knobs.dyhat_scale
     derivs = [_derivative(spec, k, knobs.hidden.get(k, "ok"), zs, acts) for k in range(spec.n_linear)]
     delta = dyhat * derivs[-1]
     grads: Grads = [None] * spec.n_linear  # type: ignore[list-item]
@@ -159,7 +165,8 @@ def backprop(spec: LearnerSpec, params, X, y, knobs: Knobs = Knobs(), lr: float 
         grads[k] = (dW, db)
         if k:
             W = np.asarray(params[k][0], np.float64)
-            W_back = W - lr * dW if knobs.stale and lr is not None else W
+            step = lr if knobs.stale_lr is None else knobs.stale_lr
+            W_back = W - step * dW if knobs.stale and step is not None else W
             delta = (delta @ W_back.T) * derivs[k - 1]
     return Pass(zs, acts, deltas, grads, value, dyhat, derivs, tuple(spec.act_name(k) for k in range(spec.n_linear)))
 
@@ -173,6 +180,11 @@ class Mutant:
     summary: str
     knobs: Knobs
     step_only: bool = False
+    short: str = ""           # how a composite diagnosis names it beside other bugs (default: summary)
+
+    @property
+    def phrase(self) -> str:
+        return self.short or self.summary
 
 
 def _hidden_mutants(spec: LearnerSpec) -> list[Mutant]:
@@ -243,5 +255,6 @@ def mutants_for(spec: LearnerSpec, *, step: bool = False) -> list[Mutant]:
     if step:
         out.append(Mutant("stale", "stale_weights", "each layer is updated before its delta is sent back: "
                           "delta_{k-1} uses the NEW W_k (compute every delta first, then update)",
-                          Knobs(stale=True), step_only=True))
+                          Knobs(stale=True), step_only=True,
+                          short="stale weights (each delta sent back through the W_k already updated this step)"))
     return out

@@ -29,7 +29,8 @@ DECLARED = {"mse": "mean", "sum": "sum", "half_sum": "half_sum", "bce": "mean", 
 
 @dataclass(frozen=True)
 class Factor:
-    """A named multiple of torch's gradient: c = sign * coef * N**pn * K**pk * lr**pl."""
+    """A named multiple of torch's gradient: c = sign * coef * N**pn * K**pk * lr**pl. A product of two
+    named factors (two bugs at once, multiply) keeps them in `parts`."""
 
     meaning: str
     label: str
@@ -37,6 +38,7 @@ class Factor:
     pn: int = 0
     pk: int = 0
     pl: int = 0
+    parts: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "coef", Fraction(self.coef).limit_denominator(1000))
@@ -90,6 +92,30 @@ def named_factors(spec: LearnerSpec, *, quantity: str = "grad", step: bool = Fal
             seen.add(_same_ratio(f, k))
             unique.append(f)
     return unique
+
+
+def multiply(f: Factor, g: Factor) -> Factor:
+    """f * g: c = c_f * c_g, exponents added. Labelled by the learning rate when a part involves it, else by
+    the sign; the meaning names both parts, the learning rate's first."""
+    f, g = (f, g) if f.pl or not g.pl else (g, f)
+    coef = f.coef * g.coef
+    label = "lr_applied_twice" if f.pl else ("wrong_sign" if coef < 0 else "wrong_scale")
+    return Factor(f"{f.meaning}, and {g.meaning}", label, coef, f.pn + g.pn, f.pk + g.pk, f.pl + g.pl, (f, g))
+
+
+def named_products(spec: LearnerSpec, *, step: bool = False) -> list[Factor]:
+    """Products of two named factors (at most one of them about the learning rate) that no single named
+    factor, and no earlier product, already gives for this K; those with a learning-rate part first."""
+    singles = named_factors(spec, step=step)
+    k = spec.sizes[-1]
+    seen = {(Fraction(1), 0, 0, 0)} | {_same_ratio(f, k) for f in singles}
+    pairs = [multiply(f, g) for i, f in enumerate(singles) for g in singles[i + 1:] if not (f.pl and g.pl)]
+    out = []
+    for p in sorted(pairs, key=lambda p: p.label != "lr_applied_twice"):
+        if _same_ratio(p, k) not in seen:
+            seen.add(_same_ratio(p, k))
+            out.append(p)
+    return out
 
 
 def best_ratio(yours: np.ndarray, theirs: np.ndarray) -> float | None:

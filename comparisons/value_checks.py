@@ -6,7 +6,8 @@ import numpy as np
 
 from .checks import call_finding, check, failed, probes_of, tensor_findings
 from .compare import compare_arrays
-from .diagnose import best_diagnosis, diagnose, diagnose_tensors, explain_exception
+from .diagnose import best_diagnosis, diagnose_tensors, explain_exception
+from .hypotheses import tensor_error
 from .learner_case import Case, Skip
 from .learner_io import canonical, shape_problems
 from .learner_report import CheckResult, LearnerFinding
@@ -24,7 +25,7 @@ def _matches_torch(case: Case, note: str) -> CheckResult:
         worst = max(d.rel for d in diffs)
         return CheckResult("", "passed", f"{len(judged[0])} tensors x {len(calls)} probes match torch "
                                          f"(max rel {worst:.1e})", diffs=diffs)
-    diags = diagnose_tensors(case.spec, [case.observation(c) for c in calls], rtol=case.rtol, step=case.kind == "step")
+    diags = case.first_diagnoses
     findings = tensor_findings(case, calls, judged, diags, note)
     result = failed(findings, f"{len(findings)} tensor(s) differ from torch", best_diagnosis(diags))
     result.diffs = diffs
@@ -123,7 +124,7 @@ def check_grad_matches_finite_diff(name, fn, case: Case) -> CheckResult:
         msg = (f"your gradient is right for your own loss (finite differences agree to rel {worst:.0e}), but "
                f"your loss is not the declared one ({case.spec.loss})")
         return CheckResult("", "passed", msg, note=f"note      {msg}")
-    torch_diag = diagnose(case.spec, [case.observation(c) for c in calls], rtol=case.rtol)
+    torch_diag = best_diagnosis(case.first_diagnoses)
     label, summary = (torch_diag.label, f"as in the torch check: {torch_diag.summary}") if torch_diag else \
         ("unknown", "no known label fits")
     diag = Diagnosis(label, summary, "your gradient is not the gradient of your own loss either, so the bug is "
@@ -178,17 +179,61 @@ def check_trajectory_matches_torch(name, fn, case: Case) -> CheckResult:
                                      f"parameters (max rel {worst:.1e})", diffs=diffs)
 
 
+def _repeats_probe(case: Case, call) -> bool:
+    """Step 0 is the learner's first call on the same probe again (same params, lr): the same numbers?"""
+    first = next(c for c in case.first_calls if c.probe.index == call.probe.index)
+    if first.lr != call.lr:
+        return False
+    obs, before = case.observation(call), case.yours(first)
+    return all(tensor_error(obs.yours[k][w], before[k][w], obs.scale((k, w))) <= case.rtol
+               for k in range(case.spec.n_linear) for w in (0, 1))
+
+
+def _as_above(case: Case, call, k: int, judged: dict, diags: dict, why: str) -> LearnerFinding:
+    """One finding for a failing step that check_step_matches_torch has already explained."""
+    bad = [d for d in judged.values() if not d.passed]
+    worst = max(bad, key=lambda d: d.rel)
+    labels = [d.label for d in diags.values()]
+    names = ", ".join(sorted(dict.fromkeys(labels), key=lambda x: -labels.count(x)))
+    diag = Diagnosis(best_diagnosis(diags).label, f"as check_step_matches_torch found ({names})")
+    problem = f"{len(bad)} of {len(judged)} tensors off (worst {worst.label}, rel {worst.rel:.1e}); {why}"
+    finding = call_finding(case, diag, problem, f"step {k} of {case.steps} on {call.probe.name} fails as above",
+                           name=worst.name)
+    finding.diff.step = k
+    return finding
+
+
 def _trajectory_failure(case: Case, call, k: int, judged: dict, diffs: list) -> CheckResult:
-    diags = diagnose_tensors(case.spec, [case.observation(call)], rtol=case.rtol, step=True)
-    if k > 0:
-        state = Diagnosis("unknown", f"steps 0..{k - 1} match and step {k} does not: the update depends on "
-                                     "earlier calls (state kept between calls)")
-        diags = {t: (state if d.label == "unknown" else d) for t, d in diags.items()}
-    before = "the first step" if k == 0 else f"steps 0..{k - 1} matched"
-    findings = tensor_findings(case, [call], [judged], diags, f"step {k} of {case.steps} in a row on "
-                                                              f"{call.probe.name} ({before}); g implied by your update")
-    for f in findings:
-        f.wrong_on = ()
+    """The first failing step. What check_step_matches_torch already found is not repeated: a step 0 that
+    repeats the probe's call, or tensors whose labels it already gave, get one finding pointing back; only
+    what is new here (state kept between calls, a label it did not find) is shown tensor by tensor."""
+    above = case.first_diagnoses
+    if k == 0 and _repeats_probe(case, call):
+        diags = above
+        findings = [_as_above(case, call, k, judged, above, f"the same numbers as your call on {call.probe.name} "
+                                                            "above; later steps are not compared")]
+    else:
+        diags, findings = _new_at_step(case, call, k, judged, {d.label for d in above.values()} - {"unknown"})
     result = failed(findings, f"differs at step {k}", best_diagnosis(diags))
     result.diffs = diffs
     return result
+
+
+def _new_at_step(case: Case, call, k: int, judged: dict, known: set) -> tuple[dict, list[LearnerFinding]]:
+    """Diagnose the failing step alone; what no single step explains is state kept between calls."""
+    diags = diagnose_tensors(case.spec, [case.observation(call)], rtol=case.rtol, step=True)
+    since = (f"steps 0..{k - 1} match and step {k} does not" if k else
+             f"step 0 differs from your call on the same {call.probe.name} probe before it")
+    state = Diagnosis("unknown", f"{since}: the update depends on earlier calls (state kept between calls)")
+    diags = {t: (state if d.label == "unknown" else d) for t, d in diags.items()}
+    old = {t: d for t, d in diags.items() if d.label in known}
+    before = (f"the first step, yet not the numbers of your call on {call.probe.name} above: state kept between "
+              "calls" if k == 0 else f"steps 0..{k - 1} matched")
+    why = f"not the numbers of your call on {call.probe.name} above, but the same bug" if k == 0 else "the same bug"
+    findings = [_as_above(case, call, k, {t: judged[t] for t in old}, old, why)] if old else []
+    findings += tensor_findings(case, [call], [{t: d for t, d in judged.items() if t not in old}], diags,
+                                f"step {k} of {case.steps} in a row on {call.probe.name} ({before}); g implied by "
+                                "your update")
+    for f in findings:
+        f.wrong_on = ()
+    return diags, findings

@@ -1,5 +1,6 @@
 """Inline learners for unit tests of the diagnosis engine: one generic NumPy MLP whose backprop can carry
-one classic bug, served as grad_fn(params, X, y) -> (loss, grads) or step_fn(params, X, y, lr) -> params.
+classic bugs, one (bug="stale") or several at once (bug=("stale", "sum_for_mean")), served as
+grad_fn(params, X, y) -> (loss, grads) or step_fn(params, X, y, lr) -> params.
 (The catalogue of realistic learner code lives in tests/learners; these are the engine's test doubles.)"""
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import numpy as np
 SLOPE = 0.01
 GRAD_BUGS = ("sum_for_mean", "sign", "half", "no_output_deriv", "deriv_on_z", "relu_mask", "cache_prev",
              "transpose", "bias_first", "bias_mean", "bias_rows", "batch_last", "accumulate")
-STEP_BUGS = GRAD_BUGS + ("stale", "lr_twice", "lr_ignored", "sign_update")
+STEP_BUGS = GRAD_BUGS + ("stale", "lr_twice", "lr_ignored", "lr_not_applied", "sign_update")
+
+
+def bug_set(bug) -> frozenset:
+    """None, one bug's name, or several names: the bugs switched on."""
+    return frozenset() if bug is None else frozenset((bug,) if isinstance(bug, str) else bug)
 
 
 def act(name: str, z):
@@ -22,7 +28,7 @@ def act_grad(name: str, a):
             "sigmoid": lambda: a * (1 - a), "tanh": lambda: 1 - a ** 2, "identity": lambda: np.ones_like(a)}[name]()
 
 
-def loss_grad(loss: str, yhat, y, bug):
+def loss_grad(loss: str, yhat, y, bugs: frozenset):
     n = y.size
     if loss == "bce":
         value = -np.mean(y * np.log(yhat) + (1 - y) * np.log(1 - yhat))
@@ -30,31 +36,32 @@ def loss_grad(loss: str, yhat, y, bug):
     else:
         value = {"mse": np.mean, "sum": np.sum, "half_sum": lambda e: 0.5 * np.sum(e)}[loss]((yhat - y) ** 2)
         g = {"mse": 2 / n, "sum": 2.0, "half_sum": 1.0}[loss] * (yhat - y)
-    factor = {"sum_for_mean": n, "sign": -1.0, "half": 0.5}.get(bug, 1.0)
+    factor = np.prod([{"sum_for_mean": n, "sign": -1.0, "half": 0.5}.get(b, 1.0) for b in bugs])
     return value, factor * g
 
 
 def backprop(params, X, y, hidden, output, loss, bug=None, lr=None):
-    """(loss, [(dW, db), ...]) with `bug` injected (None: correct)."""
+    """(loss, [(dW, db), ...]) with `bug` injected (None: correct); "stale" sends delta back through W - lr dW."""
+    bugs = bug_set(bug)
     acts, zs = [X], []
     for k, (W, b) in enumerate(params):
         zs.append(acts[-1] @ W + b)
         acts.append(act(hidden[k] if k < len(params) - 1 else output, zs[-1]))
-    value, dyhat = loss_grad(loss, acts[-1], y, bug)
-    delta = dyhat if bug == "no_output_deriv" else dyhat * act_grad(output, acts[-1])
+    value, dyhat = loss_grad(loss, acts[-1], y, bugs)
+    delta = dyhat if "no_output_deriv" in bugs else dyhat * act_grad(output, acts[-1])
     grads = [None] * len(params)
     for k in reversed(range(len(params))):
-        A = acts[k - 1] if bug == "cache_prev" and k and acts[k - 1].shape[1] == acts[k].shape[1] else acts[k]
-        dW = np.outer(A[-1], delta[-1]) if bug == "batch_last" else A.T @ delta
-        dW = dW.T if bug == "transpose" else dW
-        db = {"bias_first": lambda: delta[0], "bias_mean": lambda: delta.mean(0),
-              "bias_rows": lambda: delta}.get(bug, lambda: delta.sum(0))()
+        A = acts[k - 1] if "cache_prev" in bugs and k and acts[k - 1].shape[1] == acts[k].shape[1] else acts[k]
+        dW = np.outer(A[-1], delta[-1]) if "batch_last" in bugs else A.T @ delta
+        dW = dW.T if "transpose" in bugs else dW
+        bias = {"bias_first": lambda: delta[0], "bias_mean": lambda: delta.mean(0), "bias_rows": lambda: delta}
+        db = next((bias[b] for b in bugs if b in bias), lambda: delta.sum(0))()
         grads[k] = (dW, db)
         if k:
-            W = params[k][0] - lr * dW if bug == "stale" else params[k][0]
+            W = params[k][0] - lr * dW if "stale" in bugs else params[k][0]
             name = hidden[k - 1]
-            d = {"deriv_on_z": lambda: act_grad(name, zs[k - 1]),
-                 "relu_mask": lambda: (zs[k - 1] > 0) * 1.0}.get(bug, lambda: act_grad(name, acts[k]))()
+            deriv = {"deriv_on_z": lambda: act_grad(name, zs[k - 1]), "relu_mask": lambda: (zs[k - 1] > 0) * 1.0}
+            d = next((deriv[b] for b in bugs if b in deriv), lambda: act_grad(name, acts[k]))()
             delta = (delta @ W.T) * d
     return value, grads
 
@@ -65,7 +72,7 @@ def make_grad_fn(hidden, output="identity", loss="mse", bug=None):
 
     def grad_fn(params, X, y):
         value, grads = backprop(params, X, y, hidden, output, loss, bug)
-        if bug == "accumulate":
+        if "accumulate" in bug_set(bug):
             for k, (dW, db) in enumerate(grads):
                 old = total.get(k, (0, 0))
                 total[k] = (old[0] + dW, old[1] + db)
@@ -76,12 +83,16 @@ def make_grad_fn(hidden, output="identity", loss="mse", bug=None):
 
 
 def make_step_fn(hidden, output="identity", loss="mse", bug=None):
+    """p - rate * grad, rate = lr unless a step bug changes it; a stale backprop uses that same rate."""
     hidden = [hidden] * 8 if isinstance(hidden, str) else list(hidden)
-    grad_fn = make_grad_fn(hidden, output, loss, bug if bug in GRAD_BUGS else None)
+    bugs = bug_set(bug)
+    grad_fn = make_grad_fn(hidden, output, loss, bugs & set(GRAD_BUGS))
 
     def step_fn(params, X, y, lr):
-        grads = backprop(params, X, y, hidden, output, loss, bug, lr)[1] if bug == "stale" else grad_fn(params, X, y)[1]
-        rate = {"lr_twice": lr * lr, "lr_ignored": 0.1, "sign_update": -lr}.get(bug, lr)
+        rates = {"lr_twice": lr * lr, "lr_ignored": 0.1, "lr_not_applied": 1.0, "sign_update": -lr}
+        rate = next((rates[b] for b in bugs if b in rates), lr)
+        grads = (backprop(params, X, y, hidden, output, loss, bugs, rate)[1] if "stale" in bugs
+                 else grad_fn(params, X, y)[1])
         return [(W - rate * dW, b - rate * db) for (W, b), (dW, db) in zip(params, grads)]
 
     return step_fn

@@ -79,6 +79,42 @@ def test_trajectory_findings_carry_the_step():
     assert traj.step == 0 and traj.label == "grad_accumulation"
 
 
+def test_trajectory_points_back_when_the_step_check_failed():
+    """Step 0 of the trajectory is the N=8 probe's call again: one finding says so instead of every tensor."""
+    report = comparisons.check_step_fn(make_step_fn("tanh", bug="stale"), **SQUARE, lr=0.1, steps=3)
+    [traj] = report.result("check_trajectory_matches_torch").findings
+    assert traj.headline == "step 0 of 3 on N=8 fails as above" and traj.step == 0
+    assert traj.label == "stale_weights" and "the same numbers as your call on N=8 above" in traj.diff.problem
+    assert "as check_step_matches_torch found (stale_weights)" in str(report)
+
+
+def test_trajectory_shows_only_what_is_new():
+    """Stale weights on the probes, then (state kept between calls) a sum for the mean: the trajectory's
+    step 0 differs from the same probe's call, and shows the new bug tensor by tensor."""
+    stale, summed, calls = make_step_fn("tanh", bug="stale"), make_step_fn("tanh", bug="sum_for_mean"), []
+
+    def step_fn(params, X, y, lr):
+        calls.append(1)
+        return (stale if len(calls) <= 4 else summed)(params, X, y, lr)
+
+    report = comparisons.check_step_fn(step_fn, **SQUARE, lr=0.1, steps=3)
+    traj = report.result("check_trajectory_matches_torch").findings
+    assert {f.label for f in traj} == {"wrong_scale"} and not any(f.headline for f in traj), str(report)
+
+
+def test_tensors_sharing_a_diagnosis_share_one_block():
+    """Two tensors off by no known hypothesis: one [unknown] block, the second as a 'same' line."""
+    def grad_fn(params, X, y):
+        loss, grads = make_grad_fn("tanh")(params, X, y)
+        return loss, [(dW + 0.1 * np.sin(7 * dW), db) for dW, db in grads[:1]] + grads[1:2] + \
+            [(grads[2][0] + 0.1 * np.cos(5 * grads[2][0]), grads[2][1])]
+
+    report = comparisons.check_grad_fn(grad_fn, **SQUARE)
+    text = str(report)
+    assert text.count("[unknown]") == 2, text  # the torch check's block, and the finite-difference check's
+    assert "      same      grad of 4.weight (layer 4 (Linear 4->2)): rel" in text
+
+
 def test_loss_value_check_names_the_reduction():
     """Gradients of the mean, but the reported loss is the sum: only the loss check fails."""
     grad_fn = make_grad_fn("tanh")

@@ -1,5 +1,6 @@
 """The diagnosis engine: each classic bug, injected into a small inline learner, is caught and named with
-its evidence; and the pieces (named factors, exception reading, where the error starts) on their own."""
+its evidence, and so are two or three bugs at once (composite.py); and the pieces (named factors and their
+products, combined knobs, exception reading, where the error starts) on their own."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,12 +8,13 @@ import pytest
 from learner_zoo import make_grad_fn, make_step_fn
 
 import comparisons
+from comparisons.composite import combine
 from comparisons.diagnose import best_diagnosis, explain_exception, where_it_starts
 from comparisons.diagnose_labels import LABELS
 from comparisons.learner_spec import LearnerSpec
-from comparisons.mutants import mutants_for
+from comparisons.mutants import Knobs, mutants_for
 from comparisons.report import Diagnosis
-from comparisons.scale import Factor, RatioFit, match_factor, named_factors
+from comparisons.scale import Factor, RatioFit, match_factor, named_factors, named_products
 
 NET = dict(sizes=[3, 4, 4, 2], activations="tanh", output="identity", loss="mse")
 
@@ -99,6 +101,86 @@ def test_two_bugs_get_one_label_each():
     by_param = {f.parameter: f.label for f in report.findings if f.check == "check_grad_matches_torch"}
     assert by_param["2.weight"] == "transposed"
     assert {by_param[p] for p in ("0.bias", "2.bias", "4.bias")} == {"bias_not_summed"}
+
+
+LEAKY = dict(sizes=[2, 5, 5, 2], activations="leaky_relu", output="identity", loss="mse")
+OUTPUT, INNER = ("4.weight", "4.bias"), ("0.weight", "0.bias", "2.weight", "2.bias")
+COMPOSITE_CASES = [  # (bugs, net, label of the output layer, of the inner layers, words of the inner summary)
+    (("stale", "sum_for_mean"), NET, "wrong_scale", "stale_weights",
+     ["stale weights", "+ a loss gradient N*K x the mean's (sum instead of mean)"]),
+    (("stale", "lr_twice"), NET, "lr_applied_twice", "stale_weights",
+     ["stale weights", "+ the learning rate applied twice"]),
+    (("stale", "sign_update"), NET, "wrong_sign", "stale_weights", ["stale weights", "+ the opposite sign"]),
+    (("deriv_on_z", "sum_for_mean"), NET, "wrong_scale", "wrong_activation_derivative",
+     ["1-z**2 instead of 1-a**2", "+ a loss gradient N*K x"]),
+    (("relu_mask", "stale", "lr_not_applied"), LEAKY, "lr_applied_twice", "wrong_activation_derivative",
+     ["ReLU mask [z>0] on a LeakyReLU", "+ stale weights", "+ the learning rate not applied (p - grad)",
+      "steps with lr = 1, not the lr passed"]),
+]
+
+
+@pytest.mark.parametrize("bugs, net, out_label, in_label, words", COMPOSITE_CASES,
+                         ids=["+".join(c[0]) for c in COMPOSITE_CASES])
+def test_two_bugs_at_once_are_named_together(bugs, net, out_label, in_label, words):
+    """The output layer gets the factor (which alone touches it), the layers below the structural bug, and
+    the summary names every part, with the fit showing it reproduces the learner's numbers."""
+    report = comparisons.check_step_fn(make_step_fn(net["activations"], bug=bugs), **net, lr=0.2, steps=3)
+    found = {f.parameter: f for f in report.findings if f.check == "check_step_matches_torch"}
+    assert {p: found[p].label for p in OUTPUT} == {p: out_label for p in OUTPUT}, str(report)
+    assert {p: found[p].label for p in INNER} == {p: in_label for p in INNER}, str(report)
+    inner = found["0.weight"].diagnosis
+    for word in words:
+        assert word in f"{inner.summary} {inner.evidence}", f"{word!r} not in {inner}"
+    assert inner.evidence.startswith("reproduces your numbers to rel")
+
+
+def test_a_product_of_two_factors_names_both():
+    """No learning rate in the update and the MSE gradient without its 2: 1/(2 lr) x torch on every tensor."""
+    report = comparisons.check_step_fn(make_step_fn("tanh", bug=("lr_not_applied", "half")), **NET, lr=0.2)
+    d = report.diagnosis
+    assert set(report.labels) == {"lr_applied_twice"} and d.summary.startswith("1/(2*lr) x: "), str(report)
+    assert "the learning rate not applied" in d.summary and "mean without the factor 2" in d.summary
+
+
+def test_two_mutants_without_a_factor_in_a_grad_fn():
+    """ReLU mask on the LeakyReLUs and db from the first sample: a db below the output needs both."""
+    report = comparisons.check_grad_fn(make_grad_fn("leaky_relu", bug=("relu_mask", "bias_first")), **LEAKY)
+    found = {f.parameter: f for f in report.findings if f.check == "check_grad_matches_torch"}
+    assert found["4.bias"].label == "bias_not_summed" and found["0.weight"].label == "wrong_activation_derivative"
+    both = found["0.bias"].diagnosis
+    assert both.label == "wrong_activation_derivative" and "+ db is taken from the first sample only" in both.summary
+
+
+def test_composites_leave_an_unexplained_bug_unknown():
+    """A bug no hypothesis or pair of hypotheses reproduces stays unknown: no label is forced on it."""
+    def step_fn(params, X, y, lr):
+        new = make_step_fn("tanh", bug="stale")(params, X, y, lr)
+        W, b = new[0]
+        return [(W + 0.01 * np.sin(7 * W), b)] + new[1:]
+
+    report = comparisons.check_step_fn(step_fn, **NET, lr=0.2)
+    found = {f.parameter: f.label for f in report.findings if f.check == "check_step_matches_torch"}
+    assert found["0.weight"] == "unknown" and found["0.bias"] == "stale_weights", str(report)
+
+
+def test_combine_switches_two_bugs_on_or_refuses():
+    assert combine(Knobs(hidden={0: "relu_mask"}), Knobs(stale=True)) == Knobs(hidden={0: "relu_mask"}, stale=True)
+    assert combine(Knobs(hidden={0: "relu_mask"}), Knobs(hidden={1: "missing"})).hidden == {0: "relu_mask",
+                                                                                            1: "missing"}
+    assert combine(Knobs(hidden={0: "relu_mask"}), Knobs(hidden={0: "missing"})) is None
+    assert combine(Knobs(bias="first"), Knobs(bias="mean")) is None
+
+
+def test_named_products_are_new_values_with_at_most_one_lr_part():
+    s = spec()
+    singles, products = named_factors(s, step=True), named_products(s, step=True)
+    keys = {(f.coef, f.pn, f.pk, f.pl) for f in singles}
+    assert products and all((p.coef, p.pn, p.pk, p.pl) not in keys for p in products)
+    assert all(len(p.parts) == 2 and sum(bool(q.pl) for q in p.parts) <= 1 for p in products)
+    k_over_lr = next(p for p in products if (p.coef, p.pn, p.pk, p.pl) == (1, 0, 1, -1))
+    assert k_over_lr.label == "lr_applied_twice" and k_over_lr.text(2) == "K/lr x"
+    assert k_over_lr.meaning.startswith("the learning rate not applied (p - grad), and ")
+    assert not named_products(s, step=False) or all(p.pl == 0 for p in named_products(s, step=False))
 
 
 def test_unknown_bug_says_so_and_shows_where_it_starts():

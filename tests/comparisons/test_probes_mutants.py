@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -88,3 +89,33 @@ def test_every_mutant_changes_the_gradient_on_the_probes(kw):
                                                                   backprop(s, p.params, p.X, p.y, Knobs()).grads)
                      for a, b in zip(ga, gb)) for p in probes]
         assert max(diffs) > 1e-6, m.key
+
+
+def _grads_close(a, b, rtol=1e-12):
+    for (aW, ab), (bW, bb) in zip(a, b):
+        np.testing.assert_allclose(aW, bW, rtol=rtol, atol=1e-13)
+        np.testing.assert_allclose(ab, bb, rtol=rtol, atol=1e-13)
+
+
+def test_dyhat_scale_multiplies_every_gradient_of_a_linear_backprop():
+    """dyhat_scale = s: backprop is linear in dL/dyhat, so every gradient is s times (mutants included)."""
+    s = spec(activations="leaky_relu")
+    p = design_probes(s)[2]
+    for knobs in (Knobs(), Knobs(hidden={0: "relu_mask"}), Knobs(bias="first")):
+        scaled = backprop(s, p.params, p.X, p.y, replace(knobs, dyhat_scale=8.0)).grads
+        _grads_close(scaled, [(8 * dW, 8 * db) for dW, db in backprop(s, p.params, p.X, p.y, knobs).grads])
+
+
+def test_stale_lr_is_the_step_the_stale_update_takes():
+    """stale_lr replaces the lr of the stale update only, and u * backprop(s/u, stale_lr = lr * u) is one
+    function of s = u * d: how a factor splits into an lr part and a loss-gradient part changes no number."""
+    s = spec(activations="tanh")
+    p = design_probes(s)[0]
+    lr = 0.05
+    as_lr_1 = backprop(s, p.params, p.X, p.y, Knobs(stale=True, stale_lr=1.0), lr=lr).grads
+    _grads_close(as_lr_1, backprop(s, p.params, p.X, p.y, Knobs(stale=True), lr=1.0).grads)
+    assert not np.allclose(as_lr_1[0][0], backprop(s, p.params, p.X, p.y, Knobs(stale=True), lr=lr).grads[0][0])
+    whole = backprop(s, p.params, p.X, p.y, Knobs(stale=True, dyhat_scale=2 / lr), lr=lr).grads
+    u = 1 / lr  # lr not applied, times a 2 x loss gradient
+    split = backprop(s, p.params, p.X, p.y, Knobs(stale=True, dyhat_scale=2.0, stale_lr=lr * u), lr=lr).grads
+    _grads_close(whole, [(u * dW, u * db) for dW, db in split], rtol=1e-10)
