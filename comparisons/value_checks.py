@@ -119,7 +119,8 @@ def check_grad_matches_finite_diff(name, fn, case: Case) -> CheckResult:
                 a = float(analytic[k][w].reshape(-1)[i])
                 err = abs(a - numeric) / max(abs(a), abs(numeric), 1e-8)
                 if err > worst:
-                    worst, where = err, f"{case.spec.param_name(k, w)}[{i}]: yours {a:+.6g}, finite diff {numeric:+.6g}"
+                    index = ", ".join(str(int(j)) for j in np.unravel_index(i, p.shape))
+                    worst, where = err, f"{case.spec.param_name(k, w)}[{index}]: yours {a:+.6g}, finite diff {numeric:+.6g}"
     if worst <= rtol:
         msg = (f"your gradient is right for your own loss (finite differences agree to rel {worst:.0e}), but "
                f"your loss is not the declared one ({case.spec.loss})")

@@ -70,7 +70,7 @@ class Sigmoid(Activation):
 
     def backward(self, dy):
         y = self.cache["y"]
-        return dy * y * (y.dtype.type(1) - y)
+        return dy * (y * (y.dtype.type(1) - y))
 
 
 class Tanh(Activation):

@@ -110,9 +110,9 @@ def test_predictions_are_xor(seed_run):
     assert xor.predict(xor.INPUTS, *seed_run[0]) == [0, 1, 1, 0]
 
 
-def test_manual_network_follows_the_seed_to_the_last_bits(seed_run):
-    """manual's Sequential computes the sigmoid backward as (dy * y) * (1 - y), the seed as
-    (t - y) * (y * (1 - y)): same maths, other rounding, so equal to ~1e-16, not bit for bit."""
+def test_manual_network_follows_the_seed_bit_for_bit(seed_run):
+    """manual's Sequential (half-sum loss, Sigmoid, ReLU, SGD) rounds exactly as the seed's code does:
+    the sigmoid backward is dy * (y * (1 - y)), the seed's (t - y) * sigmoid_back(y)."""
     (W1, b1, W2, b2), printed = seed_run
     net, loss, opt = SYSTEM.build(), SYSTEM.make_loss(), manual.SGD(SYSTEM.lr)
     X, y = SYSTEM.data.X, SYSTEM.data.y
@@ -123,10 +123,10 @@ def test_manual_network_follows_the_seed_to_the_last_bits(seed_run):
         loss.forward(out, y)
         net.backward(loss.backward())
         opt.step(net)
-    assert np.max(np.abs(np.array(curve[::100]) - printed)) < 1e-15
+    assert np.array_equal(np.array(curve[::100]), printed)
     (V1, c1), (V2, c2) = net.linear_params()
     for ours, theirs in ((V1, W1), (c1, b1), (V2, W2), (c2, b2)):
-        assert np.max(np.abs(ours - theirs.reshape(ours.shape))) < 1e-14
+        assert np.array_equal(ours, theirs.reshape(ours.shape))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
