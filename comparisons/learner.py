@@ -103,6 +103,8 @@ def run_checks(case: Case, *, on_fail: str = "report", waivers: dict | None = No
                            header=[f"network   {case.spec.describe()}"] + describe_probes(case.spec, case.probes))
     for chk in checks:
         result = chk(case.name, case.fn, case)
+        if result.check == "check_runs" and case.precision_note:
+            report.header.append(case.precision_note)
         if result.status == "failed" and result.check in waivers:
             result.status, result.message = "waived", f"{waivers[result.check]} (it failed: {result.message})"
         elif result.status == "failed":

@@ -45,7 +45,6 @@ class Case:
                  name: str = "", rerun: str = ""):
         self.fn, self.spec, self.kind, self.lr, self.steps = fn, spec, kind, lr, steps
         self.name, self.rerun = name, rerun
-        self.rtol = learner_tolerance(spec.dtype).step
         self.probes = design_probes(spec, lr if kind == "step" else None)
         self.calls: list[Call] = []
 
@@ -57,6 +56,29 @@ class Case:
         c.index = len(self.calls)
         self.calls.append(c)
         return c
+
+    @cached_property
+    def precision(self) -> np.dtype:
+        """The precision the learner computes in: the probes' dtype, or float32 where it returns float32
+        (or lower) arrays for float64 probes. Computing in float32 is no backprop bug, so such code is
+        judged at float32's tolerance, and the report says so (precision_note)."""
+        dtypes = [np.asarray(a).dtype for c in self.first_calls if c.ok and c.pairs
+                  for pair in c.pairs for a in pair]
+        if any(d.kind == "f" and d.itemsize < np.dtype(self.spec.dtype).itemsize for d in dtypes):
+            return np.dtype(np.float32)
+        return np.dtype(self.spec.dtype)
+
+    @property
+    def rtol(self) -> float:
+        return learner_tolerance(self.precision).step
+
+    @property
+    def precision_note(self) -> str:
+        """A header line when the learner works below the probes' precision, else ''."""
+        if self.precision == np.dtype(self.spec.dtype):
+            return ""
+        return (f"note      your code returns {self.precision} arrays for {np.dtype(self.spec.dtype)} probes: "
+                f"judged at {self.precision}'s tolerance (rtol {self.rtol:.0e})")
 
     @cached_property
     def first_calls(self) -> list[Call]:
@@ -94,7 +116,7 @@ class Case:
                                          probe.X, probe.y)
             grads = [tuple(np.asarray(ref["grads"][self.spec.param_name(k, w)], np.float64) for w in (0, 1))
                      for k in range(self.spec.n_linear)]
-            eps = float(np.finfo(self.spec.dtype).eps)
+            eps = float(np.finfo(self.precision).eps)
             scales = backprop(self.spec, probe.params, probe.X, probe.y).magnitudes(probe.params, eps, self.rtol)
             cache[key] = Reference(grads, float(ref["loss"]), scales)
         return cache[key]
@@ -113,7 +135,7 @@ class Case:
         base = self.reference(call.probe).scales
         if self.kind == "grad":
             return base
-        eps = float(np.finfo(self.spec.dtype).eps)
+        eps = float(np.finfo(self.precision).eps)
         extra = [[LEARNER_UPDATE_ROUNDING * eps * float(np.abs(a).max(initial=0.0)) / (call.lr * self.rtol)
                   for a in pair] for pair in call.probe.params]
         return [(m[0] + e[0], m[1] + e[1]) for m, e in zip(base, extra)]

@@ -245,3 +245,28 @@ def test_a_trajectory_that_diverges_in_torch_too_is_no_finding():
                                        output="identity", loss="sum", lr=0.5, steps=5, dtype=np.float32, seed=2)
     assert report.passed, str(report)
     assert "torch diverges (lr 0.5 is too large here)" in report.result("check_trajectory_matches_torch").message
+
+
+def tanh_grad_fn_float32(params, X, y, transpose=False):
+    """A correct 3-4-4-2 tanh/mse backprop that casts everything to float32 first."""
+    params = [(W.astype(np.float32), b.astype(np.float32)) for W, b in params]
+    acts = [X.astype(np.float32)]
+    for k, (W, b) in enumerate(params):
+        z = acts[-1] @ W + b
+        acts.append(np.tanh(z) if k < len(params) - 1 else z)
+    delta = 2 * (acts[-1] - y.astype(np.float32)) / y.size
+    grads = []
+    for k in reversed(range(len(params))):
+        dW = acts[k].T @ delta
+        grads.insert(0, (dW.T if transpose and dW.shape[0] == dW.shape[1] else dW, delta.sum(0)))
+        delta = (delta @ params[k][0].T) * (1 - acts[k] ** 2)
+    return np.mean((acts[-1] - y.astype(np.float32)) ** 2), grads
+
+
+def test_a_learner_computing_in_float32_is_judged_at_float32_and_told_so():
+    """Casting to float32 inside is no backprop bug: no false alarm, but a note in the header."""
+    report = comparisons.check_grad_fn(tanh_grad_fn_float32, **SQUARE)
+    assert report.passed, str(report)
+    assert "your code returns float32 arrays for float64 probes: judged at float32's tolerance" in str(report)
+    report = comparisons.check_grad_fn(lambda p, X, y: tanh_grad_fn_float32(p, X, y, transpose=True), **SQUARE)
+    assert not report.passed and report.findings[0].label == "transposed"
