@@ -115,6 +115,7 @@ class VariantResult:
     key: str
     index: int                           # position in the system's variants
     report: TrajectoryReport
+    likely: list[str] = field(default_factory=list)   # the learner check's diagnoses, for a flagged variant
 
     @property
     def system(self) -> SeedSystem:
@@ -237,7 +238,26 @@ def run_variant(system: SeedSystem, index: int) -> VariantResult:
         report = compare_trajectory(StepFnTrainer(variant.step_fn, net, on.lr), ref, on.data.feed(),
                                     steps=on.steps, rtol=tolerance_for(np.float64).trajectory, stride=STRIDE,
                                     layer_of=net.param_layer, title=f"{system.key} / {variant.name}")
-    return VariantResult(system.key, index, report)
+    result = VariantResult(system.key, index, report)
+    if result.flagged:
+        result.likely = diagnose_variant(on, variant)
+    return result
+
+
+def diagnose_variant(on: SeedSystem, variant: Variant) -> list[str]:
+    """What the learner check (comparisons.check_step_fn, its own probes) names in the variant's code: one
+    line per diagnosis of the first failing check, with the parameters it covers."""
+    from .learner import check_step_fn
+
+    report = check_step_fn(variant.step_fn, sizes=list(on.sizes), activations=list(on.activations),
+                           output=on.output, loss=on.loss, lr=on.lr, name=variant.name)
+    first = [f for f in report.findings if f.check == report.findings[0].check] if report.findings else []
+    groups: dict = {}
+    for f in first:
+        summary = " ".join(line.strip() for line in f.diagnosis.summary.splitlines()) if f.diagnosis else "no diagnosis"
+        groups.setdefault((f.label, summary), []).append(f.parameter or "")
+    return [f"[{label}] {summary}" + (f" ({', '.join(p for p in params if p)})" if any(params) else "")
+            for (label, summary), params in groups.items()]
 
 
 def rerun_command(system: SeedSystem, dtype) -> str:

@@ -75,6 +75,7 @@ def format_variants(results: list[VariantResult]) -> str:
         lines.append(f"{r.system.seed} {r.system.key} / {r.variant.name}{on}: {status}")
         lines.append(f"    bug    {r.variant.bug}")
         lines.append(f"    found  {r.found()}")
+        lines += [f"    likely {text}" for text in r.likely]
     return "\n".join(lines)
 
 

@@ -55,6 +55,26 @@ def test_every_variant_behaves_as_expected(full_run):
     assert "step_fn raised ValueError: shapes (80,80) and (1,2) not aligned" in out
 
 
+def variant_block(out: str, name: str) -> str:
+    start = out.index(f"{name}: FLAGGED")
+    return out[start:out.index("\n0", start + 1) if "\n0" in out[start + 1:] else len(out)]
+
+
+@pytest.mark.parametrize("name,labels", [
+    ("001 quadratic_relu / as written", ["[stale_weights] stale weights", "+ a loss gradient N x", "[wrong_scale] N x"]),
+    ("001 quadratic_relu / only sum_grad", ["[wrong_scale] N x: sum instead of mean"]),
+    ("002 leaky_relu_random / only relu_mask", ["[wrong_activation_derivative]", "ReLU mask [z>0] on a LeakyReLU"]),
+    ("002 leaky_relu_random / only stale", ["[stale_weights]"]),
+    ("002 leaky_relu_random / only no_lr", ["[lr_applied_twice] 1/lr x: the learning rate not applied"]),
+    ("002 leaky_relu_random / only batch_mean", ["[wrong_scale] K x"]),
+    ("004 xor / as written", ["likely [raised] your code raised NameError"]),
+])
+def test_flagged_variants_are_diagnosed_by_the_learner_check(full_run, name, labels):
+    block = variant_block(full_run[0].stdout, name)
+    for label in labels:
+        assert label in block, block
+
+
 def test_every_row_is_ok(full_run):
     run, _ = full_run
     assert not re.findall(r"^NOT OK: (.+)$", run.stdout, re.M)
