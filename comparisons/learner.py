@@ -119,7 +119,7 @@ def run_checks(case: Case, *, on_fail: str = "report", waivers: dict | None = No
     return report
 
 
-def make_case(fn, *, kind: str, sizes, activations, output, loss, dtype=np.float64, seed: int = 0,
+def make_case(fn, *, kind: str, sizes, activations, output="identity", loss, dtype=np.float64, seed: int = 0,
               layout: str = "row", lr: float | None = None, steps: int = 5, name: str | None = None,
               rerun: str | None = None) -> Case:
     """Validate everything the caller gave, then build the Case (probes drawn from seed)."""
@@ -136,7 +136,7 @@ def make_case(fn, *, kind: str, sizes, activations, output, loss, dtype=np.float
                 rerun=rerun if rerun is not None else rerun_hint(fn, spec, kind, lr, steps))
 
 
-def check_grad_fn(grad_fn, *, sizes, activations, output, loss, dtype=np.float64, seed: int = 0,
+def check_grad_fn(grad_fn, *, sizes, activations, output="identity", loss, dtype=np.float64, seed: int = 0,
                   layout: str = "row", on_fail: str = "report", waivers: dict | None = None,
                   name: str | None = None, rerun: str | None = None, callback=None) -> LearnerReport:
     """Check grad_fn(params, X, y) -> (loss, grads) on four designed probes; see the module docstring.
@@ -148,7 +148,7 @@ def check_grad_fn(grad_fn, *, sizes, activations, output, loss, dtype=np.float64
     return run_checks(case, on_fail=on_fail, waivers=waivers, callback=callback)
 
 
-def check_step_fn(step_fn, *, sizes, activations, output, loss, lr: float, steps: int = 5, dtype=np.float64,
+def check_step_fn(step_fn, *, sizes, activations, output="identity", loss, lr: float, steps: int = 5, dtype=np.float64,
                   seed: int = 0, layout: str = "row", on_fail: str = "report", waivers: dict | None = None,
                   name: str | None = None, rerun: str | None = None, callback=None) -> LearnerReport:
     """Check step_fn(params, X, y, lr) -> new_params: one step per probe (at lr * (1, 1/2, 1, 1/4)), then

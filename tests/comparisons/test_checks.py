@@ -270,3 +270,8 @@ def test_a_learner_computing_in_float32_is_judged_at_float32_and_told_so():
     assert "your code returns float32 arrays for float64 probes: judged at float32's tolerance" in str(report)
     report = comparisons.check_grad_fn(lambda p, X, y: tanh_grad_fn_float32(p, X, y, transpose=True), **SQUARE)
     assert not report.passed and report.findings[0].label == "transposed"
+
+
+def test_output_defaults_to_identity():
+    implicit = comparisons.check_grad_fn(make_grad_fn("tanh"), sizes=[3, 4, 4, 2], activations="tanh", loss="mse")
+    assert implicit.passed and "(Linear, Tanh, Linear, Tanh, Linear), loss mse" in str(implicit)
