@@ -1,17 +1,35 @@
 """Seed 000 (relu函数bp神经网络python): BPNeuralNetwork's backward, as written, wrapped as a step_fn.
 
-The class (manual/seeds/relu_regression.py holds it as the seed writes it) updates itself in
-backward(X, y, learning_rate). Its update is plain SGD on the half-sum loss 0.5 * sum((yhat - y)**2),
-not on the MSELoss the same seed's torch version trains. `step_fn_seed_y` feeds it y as the seed's own
-data pipeline makes it, 1-D (y.reshape(-1)).
+The class updates itself in backward(X, y, learning_rate). Its update is plain SGD on the
+half-sum loss 0.5 * sum((yhat - y)**2) -- not on the MSELoss the same seed's torch version trains.
+`step_fn_seed_y` feeds it y as the seed's own data pipeline makes it, 1-D (y.reshape(-1)).
 """
-from manual.seeds.relu_regression import BPNeuralNetwork
+import numpy as np
+
+
+def relu(x):
+    return np.maximum(0, x)
+
+
+class BPNeuralNetwork:
+    def forward(self, X):
+        self.hidden_layer = relu(np.dot(X, self.input_hidden_weights) + self.hidden_bias)
+        self.output_layer = np.dot(self.hidden_layer, self.hidden_output_weights) + self.output_bias
+        return self.output_layer
+
+    def backward(self, X, y, learning_rate):
+        output_error = self.output_layer - y
+        hidden_error = np.dot(output_error, self.hidden_output_weights.T) * (self.hidden_layer > 0)
+        self.hidden_output_weights -= learning_rate * np.dot(self.hidden_layer.T, output_error)
+        self.input_hidden_weights -= learning_rate * np.dot(X.T, hidden_error)
+        self.output_bias -= learning_rate * np.sum(output_error, axis=0)
+        self.hidden_bias -= learning_rate * np.sum(hidden_error, axis=0)
 
 
 def step_fn(params, X, y, lr):
     """One epoch of the seed's fit(): forward, then backward (which updates)."""
     (W1, b1), (W2, b2) = params
-    net = BPNeuralNetwork.__new__(BPNeuralNetwork)      # the weights are given, not drawn by __init__
+    net = BPNeuralNetwork()
     net.input_hidden_weights, net.hidden_bias, net.hidden_output_weights, net.output_bias = W1, b1, W2, b2
     net.forward(X)
     net.backward(X, y, lr)
