@@ -2,6 +2,8 @@
 
 Loads FUNCTION from the Python file PATH.py (by running the file as a module: nothing is unpickled),
 checks it as a grad_fn(params, X, y) or a step_fn(params, X, y, lr) (--kind, else from its signature),
+or, for a class whose backward(X, y, lr) updates its own weights (seed 000), as one step per
+forward + backward with --weights naming its attributes: PATH.py:CLASS --weights W1:b1,W2:b2,
 prints the report, and exits 0 when every check passes, 1 when one fails, 2 when the input is unusable
 (no such file or function, a file that does not load, sizes and activations that disagree, ...).
 """
@@ -22,7 +24,7 @@ class UsageError(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("target", metavar="PATH.py:FUNCTION", help="file and function to check")
+    parser.add_argument("target", metavar="PATH.py:FUNCTION", help="file and function (or class) to check")
     parser.add_argument("--sizes", required=True, help="layer widths, input to output, e.g. 2,4,1")
     parser.add_argument("--activations", default="relu",
                         help="hidden activation(s): one name, or one per hidden layer separated by commas "
@@ -32,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=("grad", "step"), help="grad_fn or step_fn (default: from the signature)")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate for a step_fn (default 0.1)")
     parser.add_argument("--steps", type=int, default=5, help="steps in a row for a step_fn (default 5)")
+    parser.add_argument("--weights", metavar="W1:b1,W2:b2",
+                        help="for a class: its weight and bias attributes, one W:b pair per Linear layer")
     parser.add_argument("--layout", choices=("row", "column"), default="row",
                         help="row: X @ W, W (in, out); column: W @ x, W (out, in), x (features, N)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the probe draws (default 0)")
@@ -87,6 +91,13 @@ def detect_kind(fn) -> str:
                      "step_fn(params, X, y, lr): pass --kind grad or --kind step")
 
 
+def _weights(text: str) -> list[tuple[str, str]]:
+    pairs = [tuple(p.strip() for p in item.split(":")) for item in text.split(",") if item.strip()]
+    if not pairs or any(len(p) != 2 or not all(p) for p in pairs):
+        raise UsageError(f"--weights must be W:b attribute pairs separated by commas, e.g. W1:b1,W2:b2; got {text!r}")
+    return pairs
+
+
 def _sizes(text: str) -> list[int]:
     try:
         return [int(s) for s in text.split(",") if s.strip()]
@@ -99,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         fn = load_function(args.target)
-        kind = args.kind or detect_kind(fn)
+        if inspect.isclass(fn) != bool(args.weights):
+            raise UsageError(f"{args.target} is a class: name its weight attributes with --weights W1:b1,W2:b2"
+                             if inspect.isclass(fn) else "--weights is for a class; this is a function")
+        kind = "class" if args.weights else args.kind or detect_kind(fn)
+        from .adapters import check_class
         from .learner import check_grad_fn, check_step_fn
 
         acts = args.activations.split(",") if "," in args.activations else args.activations
@@ -107,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
                       dtype=args.dtype, seed=args.seed, layout=args.layout)
         if kind == "grad":
             report = check_grad_fn(fn, **common)
+        elif kind == "class":
+            report = check_class(fn, _weights(args.weights), lr=args.lr, steps=args.steps, name=fn.__name__,
+                                 **common)
         else:
             report = check_step_fn(fn, lr=args.lr, steps=args.steps, **common)
     except (UsageError, ParityInputError) as exc:

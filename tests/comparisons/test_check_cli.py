@@ -122,3 +122,53 @@ def test_loading_never_unpickles(monkeypatch, learner):
     for module, name in ((pickle, "load"), (pickle, "loads"), (np, "load")):
         monkeypatch.setattr(module, name, refuse)
     assert load_function(f"{learner()}:grad_fn").__name__ == "grad_fn"
+
+
+CLASS = """
+import numpy as np
+
+class Net:                                  # seed 000's style: backward(X, y, lr) updates the object
+    def __init__(self, n_in, n_hidden, n_out):
+        self.W1, self.b1 = np.zeros((n_in, n_hidden)), np.zeros(n_hidden)
+        self.W2, self.b2 = np.zeros((n_hidden, n_out)), np.zeros(n_out)
+
+    def forward(self, X):
+        self.h = np.maximum(X @ self.W1 + self.b1, 0)
+        self.out = self.h @ self.W2 + self.b2
+        return self.out
+
+    def backward(self, X, y, lr):
+        d2 = (self.out - y) * SCALE          # the half-sum loss's gradient
+        d1 = d2 @ self.W2.T * (self.h > 0)
+        self.W2 -= lr * self.h.T @ d2
+        self.b2 -= lr * d2.sum(0)
+        self.W1 -= lr * X.T @ d1
+        self.b1 -= lr * d1.sum(0)
+"""
+CLASS_NET = ["--sizes", "3,4,2", "--activations", "relu", "--loss", "half_sum", "--lr", "0.05"]
+
+
+@pytest.mark.parametrize("scale,code,label", [("1", 0, None), ("2", 1, "[wrong_scale] 2 x")])
+def test_a_class_is_checked_step_by_step_with_its_weight_attributes(learner, capsys, scale, code, label):
+    path = learner(scale, text=CLASS)
+    assert main(["check", f"{path}:Net", "--weights", "W1:b1,W2:b2", *CLASS_NET]) == code
+    out = capsys.readouterr().out
+    assert out.startswith("check_step_fn(Net): " + ("PASSED" if code == 0 else "FAILED"))
+    assert label is None or label in out
+
+
+@pytest.mark.parametrize("target,weights,message", [
+    ("Net", None, "is a class: name its weight attributes with --weights W1:b1,W2:b2"),
+    ("Net", "W1,W2", "--weights must be W:b attribute pairs"),
+])
+def test_class_usage_errors(learner, capsys, target, weights, message):
+    path = learner(text=CLASS)
+    extra = ["--weights", weights] if weights else []
+    assert main(["check", f"{path}:{target}", *extra, *CLASS_NET]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_weights_on_a_function_is_refused(learner, capsys):
+    path = learner()
+    assert main(["check", f"{path}:step_fn", "--weights", "W1:b1", *NET]) == 2
+    assert "--weights is for a class" in capsys.readouterr().err
