@@ -2,7 +2,6 @@
 manual's layout. Anything with `step(X, y) -> loss | None` and `params() -> dict` can be compared."""
 from __future__ import annotations
 
-import traceback
 from typing import Protocol
 
 import numpy as np
@@ -85,17 +84,11 @@ class LearnerCodeError(Exception):
 
     @classmethod
     def wrap(cls, exc: BaseException) -> LearnerCodeError:
-        """Wrap exc, locating it at the innermost frame of its traceback that is not library code
-        (NumPy's own Python functions are skipped, so the learner's line is named)."""
-        frames = traceback.extract_tb(exc.__traceback__)
-        own = [f for f in frames if "site-packages" not in f.filename and "dist-packages" not in f.filename]
-        f = (own or frames or [None])[-1]
-        return cls(exc, f"{_short_path(f.filename)}:{f.lineno} in {f.name}" if f else "")
+        """Wrap exc, located as the learner checks locate it (learner_io.learner_location): the innermost
+        frame outside the standard library, installed packages and the harness, else the innermost."""
+        from .learner_io import learner_location
 
-
-def _short_path(filename: str) -> str:
-    """The last two components of a path: 'seeds/xor.py'."""
-    return "/".join(filename.replace("\\", "/").split("/")[-2:])
+        return cls(exc, learner_location(exc))
 
 
 class StepFnTrainer:
