@@ -17,9 +17,9 @@ from torch_ref.seeds import seed_initial_params, seed_trainer
 
 from .parity import compare_step
 from .report import ParityReport
-from .tolerances import FLOAT32_FACTOR, FLOAT32_FLOOR, tolerance_for
+from .tolerances import tolerance_for
 from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer
-from .trajectory import TrajectoryReport, compare_trajectory
+from .trajectory import TrajectoryReport, compare_trajectory, float32_reference_error
 
 STRIDE = 10
 BLOWUP_STEPS = 100   # after a mismatch, how long to look for both runs going non-finite
@@ -88,7 +88,7 @@ class SystemResult:
             return "-"
         text = f"{worst.rel:.1e}"
         if self.dtype == np.float32:
-            text += f" [{max((worst.rtol - FLOAT32_FLOOR) / FLOAT32_FACTOR, 0.0):.1e}]"
+            text += f" [{float32_reference_error(worst):.1e}]"
         return text + f" ({t.steps_run}/{t.steps})"
 
     def explanation(self) -> str | None:

@@ -105,6 +105,12 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
     return report
 
 
+def float32_reference_error(d: TensorDiff) -> float:
+    """For a diff judged by Float32Judge: torch-float32's largest error against float64 over the run,
+    recovered from the allowance rtol = FLOAT32_FACTOR * that + FLOAT32_FLOOR."""
+    return max((d.rtol - FLOAT32_FLOOR) / FLOAT32_FACTOR, 0.0)
+
+
 class Float32Judge:
     """The float32 criterion over a whole run. Per tensor it keeps the largest error of the candidate
     against float64 (e_np) and of torch-float32 against float64 (e_t), and the first step where e_np
