@@ -125,3 +125,38 @@ def test_learner(check):
 """, "-v")
     result.assert_outcomes(passed=7, failed=2)
     result.stdout.fnmatch_lines(["*test_learner?check_grad_matches_torch? FAILED*"])
+
+
+class SeedStyleNet:
+    """Seed 000's shape: backward(X, y, lr) updates the object; the half-sum gradient, times `scale`."""
+
+    scale = 1.0
+
+    def __init__(self, n_in, n_hidden, n_out):
+        self.W1, self.b1 = numpy.zeros((n_in, n_hidden)), numpy.zeros(n_hidden)
+        self.W2, self.b2 = numpy.zeros((n_hidden, n_out)), numpy.zeros(n_out)
+
+    def forward(self, X):
+        self.h = numpy.maximum(X @ self.W1 + self.b1, 0)
+        self.out = self.h @ self.W2 + self.b2
+        return self.out
+
+    def backward(self, X, y, lr):
+        d2 = (self.out - y) * self.scale
+        d1 = d2 @ self.W2.T * (self.h > 0)
+        self.W2, self.b2 = self.W2 - lr * self.h.T @ d2, self.b2 - lr * d2.sum(0)
+        self.W1, self.b1 = self.W1 - lr * X.T @ d1, self.b1 - lr * d1.sum(0)
+
+
+class DoubledNet(SeedStyleNet):
+    scale = 2.0
+
+
+def test_the_fixture_checks_a_class():
+    from comparisons.pytest_plugin import Parity
+
+    spec = dict(sizes=[3, 4, 2], activations="relu", loss="half_sum", lr=0.05)
+    weights = [("W1", "b1"), ("W2", "b2")]
+    Parity().assert_class_correct(SeedStyleNet, weights, **spec)
+    with pytest.raises(AssertionError, match=r"\[wrong_scale\] 2 x"):
+        Parity().assert_class_correct(DoubledNet, weights, **spec)
