@@ -10,7 +10,10 @@ import numpy as np
 class TensorDiff:
     """How far `manual` is from `torch` for one named tensor (assert_close's figures, always kept).
 
-    rel = max|manual - torch| / max|torch|; `bad` counts elements with |diff| > rtol * max|torch|.
+    rel = max|manual - torch| / scale, scale = max|torch| (or a larger one given, e.g. the tensor's largest
+    magnitude over a run); `bad` counts elements with |diff| > rtol * scale. With an element-wise
+    `allowance` (a rounding bound, see rounding.py) the judgement is |diff| <= allowance instead, and
+    `ratio` = max |diff| / allowance (passes at <= 1; its inverse is the margin).
     """
 
     name: str                   # "0.weight", "output", "loss", "dL/dx"
@@ -27,10 +30,22 @@ class TensorDiff:
     bad: int = 0
     total: int = 0
     problem: str | None = None  # "shape (2, 3) but torch has (3, 2)", "non-finite values"
+    ratio: float | None = None  # max |diff| / allowance, when judged by an element-wise allowance
+    allowed: float = 0.0        # the allowance at the worst element
 
     @property
     def passed(self) -> bool:
-        return self.problem is None and self.rel <= self.rtol
+        if self.problem is not None:
+            return False
+        return self.ratio <= 1.0 if self.ratio is not None else self.rel <= self.rtol
+
+    @property
+    def margin(self) -> float:
+        """How many times the error fits into what is allowed (inf for an exact match, < 1 failing)."""
+        if self.problem is not None:
+            return 0.0
+        err, allowed = (self.ratio, 1.0) if self.ratio is not None else (self.rel, self.rtol)
+        return float("inf") if err == 0 else allowed / err
 
     @property
     def label(self) -> str:
@@ -49,6 +64,11 @@ class TensorDiff:
         if self.problem:
             return f"{indent}problem   {self.problem}"
         idx = list(self.worst_index) if self.worst_index else "scalar"
+        if self.ratio is not None:
+            return (f"{indent}worst     {idx}  manual={self.manual_value:+.6g}  torch={self.torch_value:+.6g}\n"
+                    f"{indent}error     abs {self.max_abs:.2e} {'>' if self.ratio > 1 else '<='} allowed "
+                    f"{self.allowed:.2e} (rounding bound; margin {self.margin:.3g}) | rel {self.rel:.2e} | "
+                    f"{self.bad}/{self.total} elements off")
         return (f"{indent}worst     {idx}  manual={self.manual_value:+.6g}  torch={self.torch_value:+.6g}\n"
                 f"{indent}error     abs {self.max_abs:.2e} | rel {self.rel:.2e} "
                 f"{'>' if self.rel > self.rtol else '<='} rtol {self.rtol:.0e} | "
@@ -61,8 +81,9 @@ class TensorDiff:
 
 
 def compare_arrays(manual, torch_value, *, name: str, kind: str, rtol: float, layer: str | None = None,
-                   step: int | None = None) -> TensorDiff:
-    """Measure manual against torch (both array-like, already in the same layout)."""
+                   step: int | None = None, scale: float = 0.0, allowance=None) -> TensorDiff:
+    """Measure manual against torch (both array-like, already in the same layout). `scale`: a floor for
+    the scale errors are relative to; `allowance`: element-wise bound on |diff| (broadcast to the shape)."""
     a = np.asarray(manual)
     b = np.asarray(torch_value)
     d = TensorDiff(name=name, kind=kind, rtol=rtol, shape=tuple(b.shape), layer=layer, step=step,
@@ -84,13 +105,21 @@ def compare_arrays(manual, torch_value, *, name: str, kind: str, rtol: float, la
         d.worst_index = first
         return d
     diff = np.abs(a64 - b64)
-    flat = int(np.argmax(diff))
-    worst = np.unravel_index(flat, diff.shape) if diff.ndim else ()
-    scale = float(np.abs(b64).max())
+    scale = max(float(np.abs(b64).max()), scale)
     d.max_abs = float(diff.max())
     d.rel = d.max_abs / scale if scale > 0 else (0.0 if d.max_abs == 0 else float("inf"))
+    if allowance is None:
+        flat = int(np.argmax(diff))
+        d.bad = int((diff > rtol * scale).sum())
+    else:
+        allow = np.broadcast_to(np.asarray(allowance, np.float64), diff.shape)
+        over = diff / allow
+        flat = int(np.argmax(over))
+        d.ratio, d.bad = float(over.max()), int((over > 1).sum())
+    worst = np.unravel_index(flat, diff.shape) if diff.ndim else ()
     d.worst_index = tuple(int(i) for i in worst)
     d.manual_value = float(a64[worst]) if diff.ndim else float(a64)
     d.torch_value = float(b64[worst]) if diff.ndim else float(b64)
-    d.bad = int((diff > rtol * scale).sum())
+    if allowance is not None:
+        d.allowed = float(allow[worst]) if diff.ndim else float(allow)
     return d

@@ -19,7 +19,8 @@ from .parity import compare_step
 from .report import ParityReport
 from .tolerances import tolerance_for
 from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer
-from .trajectory import TrajectoryReport, compare_trajectory, float32_reference_error
+from .shadow import ShadowCheck
+from .trajectory import TrajectoryReport, compare_trajectory
 
 STRIDE = 10
 BLOWUP_STEPS = 100   # after a mismatch, how long to look for both runs going non-finite
@@ -61,8 +62,8 @@ class SystemResult:
     def blew_up(self) -> bool:
         """A mismatch inside a blow-up: the step map agrees from identical weights at the first
         mismatching step, and both runs then go non-finite within BLOWUP_STEPS steps."""
-        return (self.trajectory.first_failure is not None and self.one_step is not None
-                and self.one_step.passed and self.nonfinite_after is not None)
+        return (self.trajectory.judged_by == "tolerance" and self.trajectory.first_failure is not None
+                and self.one_step is not None and self.one_step.passed and self.nonfinite_after is not None)
 
     @property
     def ok(self) -> bool:
@@ -77,18 +78,21 @@ class SystemResult:
             return f"diverges@{self.trajectory.nonfinite_step}"
         return f"diverges@{self.nonfinite_after}" if self.blew_up else "pass"
 
-    def worst(self):
-        """The trajectory diff closest to (or furthest past) its tolerance."""
-        return max(self.trajectory.diffs, default=None,
-                   key=lambda d: d.rel / d.rtol if np.isfinite(d.rel) and d.rtol > 0 else -1.0)
+    @property
+    def margin(self) -> float:
+        """The smallest margin (allowance / error) of every judged comparison of the row: the one step at
+        the initial weights and the trajectory (float32: every step's shadow check)."""
+        return min(self.trajectory.margin, min((d.margin for d in self.step0.diffs), default=float("inf")))
 
     def traj_text(self) -> str:
-        t, worst = self.trajectory, self.worst()
-        if worst is None:
-            return "-"
-        text = f"{worst.rel:.1e}"
-        if self.dtype == np.float32:
-            text += f" [{float32_reference_error(worst):.1e}]"
+        """float64: the largest error against torch; float32: the largest drift from the float64 run,
+        NumPy-float32's [torch-float32's in brackets]."""
+        t = self.trajectory
+        if t.judged_by == "rounding":
+            d = t.worst_drift()
+            text = "-" if d is None else f"{d.manual:.1e} [{d.torch:.1e}]"
+        else:
+            text = f"{t.max_rel():.1e}" if t.diffs else "-"
         return text + f" ({t.steps_run}/{t.steps})"
 
     def explanation(self) -> str | None:
@@ -97,6 +101,9 @@ class SystemResult:
         if t.first_failure is None:
             return None
         k, f = t.first_failure, t.findings[0]
+        if t.judged_by == "rounding":
+            return (f"step {k} disagrees with torch's step from the same weights: {f.diff.label} off by "
+                    f"{f.diff.max_abs:.1e} > {f.diff.allowed:.1e} allowed by rounding; {f.note}")
         text = f"first mismatch at step {k}: {f.diff.label} rel {f.diff.rel:.1e} > {f.diff.rtol:.1e}"
         if self.one_step is not None:
             verb = "agrees" if self.one_step.passed else "DISAGREES"
@@ -182,18 +189,19 @@ def run_system(system: SeedSystem, dtype) -> SystemResult:
     step0 = compare_step(net, loss, *data.batch(0))
     step0.title = f"{system.key} {dtype}: one forward/backward at the initial weights"
     ref = _reference(system, net, dtype)
-    ref64 = None
-    if dtype == np.float32:   # a float64 run from the same (float32) weights
+    ref64 = shadow = None
+    if dtype == np.float32:   # judged step by step; drift measured against a float64 run from the same weights
         ref64 = _reference(system, net, np.float64)
+        shadow = ShadowCheck(net, loss, SGD(system.lr), layer_of=net.param_layer)
     cand = ManualTrainer(net, loss, SGD(system.lr))
     with np.errstate(all="ignore"):
         traj = compare_trajectory(cand, ref, data.feed(), steps=system.steps, stride=STRIDE,
-                                  rtol=tolerance_for(dtype).trajectory, reference64=ref64,
+                                  rtol=tolerance_for(dtype).trajectory, reference64=ref64, shadow=shadow,
                                   layer_of=net.param_layer, title=f"{system.key} {dtype}: trajectory",
                                   rerun=rerun_command(system, dtype))
         result = SystemResult(system.key, dtype, step0, traj, system.task(_predict_manual(net)),
                               system.task(_predict_torch(ref)), problems)
-        if traj.first_failure is not None:
+        if traj.first_failure is not None and shadow is None:
             result.one_step = one_step_at(system, dtype, traj.first_failure)
             result.nonfinite_after = _nonfinite_within(cand, ref, data, traj.first_failure + 1,
                                                        min(traj.first_failure + 1 + BLOWUP_STEPS, system.steps))
@@ -290,6 +298,7 @@ def run_jobs(jobs: list, n_jobs: int) -> list:
         return [_job(j) for j in jobs]
     for kind, key, _ in jobs:      # build the data once, before forking, so the workers share it
         system_by_key(key).data
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # its lazy torch._dynamo import (~2 s), once
     order = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
     with ProcessPoolExecutor(min(n_jobs, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
         futures = {i: pool.submit(_job, jobs[i]) for i in order}

@@ -1,8 +1,9 @@
 """`python -m comparisons tolerances`: re-measure the errors the tolerances in tolerances.py rest on.
 
 For random correct networks (every activation, both output kinds, mse and bce) it prints, per dtype,
-the largest relative error of one forward/backward, of a trajectory, and for float32 the ratio
-max err(NumPy32 vs float64) / max err(torch32 vs float64) over each run, per tensor, that FLOAT32_FACTOR bounds.
+the largest relative error of one forward/backward, of a trajectory, and for float32 the smallest margin
+(allowance / error) of the per-step shadow check over each run, with the drift ratio
+max err(NumPy32 vs float64) / max err(torch32 vs float64) per tensor for information.
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import numpy as np
 import manual
 
 from .parity import compare_step
-from .tolerances import FLOAT32_FACTOR, FLOAT32_FLOOR, TOLERANCES
+from .shadow import ShadowCheck
+from .tolerances import TOLERANCES
 from .trainers import ManualTrainer, TorchTrainer
-from .trajectory import compare_trajectory, float32_reference_error
+from .trajectory import compare_trajectory
 
 ACTS = ["relu", "leaky_relu", "sigmoid", "tanh"]
 
@@ -37,7 +39,7 @@ def random_case(rng: np.random.RandomState, dtype):
 
 def measure(cases: int, steps: int, seed: int) -> dict:
     rng = np.random.RandomState(seed)
-    out = {"step64": 0.0, "step32": 0.0, "traj64": 0.0, "traj32_direct": 0.0, "ratio32": []}
+    out = {"step64": 0.0, "step32": 0.0, "traj64": 0.0, "traj32_direct": 0.0, "margin32": [], "drift32": []}
     for _ in range(cases):
         for dtype, key in ((np.float64, "step64"), (np.float32, "step32")):
             net, loss, X, y = random_case(np.random.RandomState(rng.randint(2**31)), dtype)
@@ -55,9 +57,10 @@ def measure(cases: int, steps: int, seed: int) -> dict:
         net32, loss, X, y = random_case(np.random.RandomState(state), np.float32)
         judged = compare_trajectory(ManualTrainer(net32, loss, opt), TorchTrainer.mirroring(net32, loss, opt),
                                     (X, y), steps=steps, rtol=np.inf,
-                                    reference64=TorchTrainer.mirroring(net32, loss, opt, np.float64))
-        out["ratio32"] += [d.rel / float32_reference_error(d) for d in judged.diffs
-                           if float32_reference_error(d) > 0]
+                                    reference64=TorchTrainer.mirroring(net32, loss, opt, np.float64),
+                                    shadow=ShadowCheck(net32, loss, opt))
+        out["margin32"].append(judged.margin)
+        out["drift32"] += [d.manual / d.torch for d in judged.drift.values() if d.torch > 0]
     return out
 
 
@@ -70,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     m = measure(args.cases, args.steps, args.seed)
-    ratios = np.array(m["ratio32"]) if m["ratio32"] else np.array([0.0])
+    drift = np.array(m["drift32"]) if m["drift32"] else np.array([0.0])
     t64, t32 = TOLERANCES[np.dtype(np.float64)], TOLERANCES[np.dtype(np.float32)]
     print(f"measured on {args.cases} random correct networks, {args.steps}-step trajectories, seed {args.seed}")
     print(f"{'quantity':<48}{'measured max':>14}{'tolerance':>12}")
@@ -78,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'float64 trajectory, rel error':<48}{m['traj64']:>14.1e}{t64.trajectory:>12.0e}")
     print(f"{'float32 one step, rel error':<48}{m['step32']:>14.1e}{t32.step:>12.0e}")
     print(f"{'float32 trajectory, NumPy32 vs torch32 directly':<48}{m['traj32_direct']:>14.1e}{'(not used)':>12}")
-    print(f"{'float32 err(NumPy32,f64) / err(torch32,f64)':<48}{ratios.max():>14.2f}{FLOAT32_FACTOR:>12.1f}"
-          f"   (median {np.median(ratios):.2f}, floor {FLOAT32_FLOOR:.0e})")
+    print(f"{'float32 per-step shadow check, smallest margin':<48}{min(m['margin32']):>14.3g}{1:>12}"
+          f"   (allowance / error; median {np.median(m['margin32']):.3g})")
+    print(f"{'float32 drift err(NumPy32,f64) / err(torch32,f64)':<48}{drift.max():>14.2f}{'(not used)':>12}"
+          f"   (median {np.median(drift):.2f})")
     print(f"took {time.perf_counter() - t0:.1f} s")
     return 0

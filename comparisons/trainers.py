@@ -35,6 +35,10 @@ class ManualTrainer:
     def params(self):
         return self.net.get_params()
 
+    def grads(self):
+        """The gradients of the last step (at the parameters entering it), by state_dict name."""
+        return {k: v.copy() for k, v in self.net.grads.items()}
+
 
 class TorchTrainer:
     """The torch twin: zero_grad, forward, loss, backward, optimizer step."""

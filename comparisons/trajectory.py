@@ -9,7 +9,7 @@ import numpy as np
 
 from .compare import TensorDiff, compare_arrays
 from .report import Finding, ParityReport
-from .tolerances import FLOAT32_FACTOR, FLOAT32_FLOOR
+from .tolerances import SHADOW_EVERY_STEP
 from .trainers import LearnerCodeError, Trainer
 
 Batch = tuple[np.ndarray, np.ndarray]
@@ -17,8 +17,23 @@ Data = Batch | Callable[[int], Batch]
 
 
 @dataclass
+class Drift:
+    """How far a float32 run has moved from the float64 run over the whole run, for one tensor: the
+    largest error of NumPy-float32 (`manual`) and of torch-float32 (`torch`), each relative to the
+    tensor's largest magnitude in the float64 run so far. Reported, not judged (see tolerances.py)."""
+
+    name: str
+    kind: str
+    manual: float = 0.0
+    torch: float = 0.0
+    step: int = 0           # where manual's largest error was
+
+
+@dataclass
 class TrajectoryReport(ParityReport):
-    """A ParityReport plus where it stopped: steps run, first failing step, first non-finite step."""
+    """A ParityReport plus where it stopped: steps run, first failing step, first non-finite step.
+    `judged_by`: "tolerance" (each tensor against torch within rtol of its scale over the run) or
+    "rounding" (the per-step shadow check of shadow.py)."""
 
     steps: int = 0
     steps_run: int = 0
@@ -26,6 +41,16 @@ class TrajectoryReport(ParityReport):
     nonfinite_step: int | None = None
     error: str | None = None      # the learner code's exception, when it raised (see LearnerCodeError)
     losses: dict[str, list] = field(default_factory=lambda: {"manual": [], "torch": []})
+    judged_by: str = "tolerance"
+    drift: dict = field(default_factory=dict)   # (kind, name) -> Drift, when a float64 run was given
+
+    @property
+    def margin(self) -> float:
+        """The smallest margin (allowance / error) of any judged comparison; < 1 means it failed."""
+        return min((d.margin for d in self.diffs), default=float("inf"))
+
+    def worst_drift(self) -> Drift | None:
+        return max(self.drift.values(), key=lambda d: d.manual, default=None)
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -42,30 +67,49 @@ def _finite(values: dict[str, np.ndarray], loss) -> bool:
     return (loss is None or np.isfinite(loss)) and all(np.isfinite(v).all() for v in values.values())
 
 
+class _RunningScale:
+    """Per tensor, the largest magnitude it has had in a reference run so far: the scale its errors are
+    measured against (a loss late in training, or a parameter passing near zero, is not held to digits
+    relative to its own tiny value: its rounding error scales with what it was)."""
+
+    def __init__(self):
+        self.seen: dict = {}
+
+    def __call__(self, key, value) -> float:
+        m = float(np.max(np.abs(value), initial=0.0)) if value is not None else 0.0
+        self.seen[key] = max(self.seen.get(key, 0.0), m if np.isfinite(m) else 0.0)
+        return self.seen[key]
+
+
 def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, steps: int, rtol: float,
-                       stride: int = 1, reference64: Trainer | None = None, layer_of=None,
+                       stride: int = 1, reference64: Trainer | None = None, shadow=None, layer_of=None,
                        title: str = "trajectory", rerun: str = "") -> TrajectoryReport:
     """Step both trainers on the same batches and compare, stopping at the first failing step. If the
     candidate's code raises (LearnerCodeError, e.g. from StepFnTrainer), that step is the first failure
     and the exception is the finding.
 
-    With `reference64` (a float64 trainer from the same weights), a float32 run is judged over the whole
-    run by the criterion in tolerances.py: per tensor, max_k err(candidate vs ref64) <= FACTOR *
-    max_k err(reference vs ref64) + FLOOR (see Float32Judge). `layer_of(name)` labels a parameter.
+    Without `shadow`: the loss at every step and every parameter every `stride`-th step, each within
+    rtol of the tensor's largest magnitude in the reference run so far.
+    With `shadow` (a shadow.ShadowCheck; the candidate must expose grads()): steps are judged by it, from
+    the candidate's own weights, within rounding: every step of the first SHADOW_EVERY_STEP, then every
+    `stride`-th and the last (and any step where the candidate goes non-finite); the runs themselves are
+    not compared, and with
+    `reference64` (a float64 trainer from the same weights) both the candidate's and the reference's
+    distance from float64 are recorded as `drift`. `layer_of(name)` labels a parameter.
     """
     if steps < 1 or stride < 1:
         raise ValueError(f"steps and stride must be >= 1, got steps={steps}, stride={stride}")
-    report = TrajectoryReport(title=title, steps=steps, rerun=rerun)
+    report = TrajectoryReport(title=title, steps=steps, rerun=rerun,
+                              judged_by="tolerance" if shadow is None else "rounding")
     layer_of = layer_of or (lambda name: None)
-    judge32 = Float32Judge() if reference64 is not None else None
+    scale = _RunningScale()
     last_checked = -1  # the last step whose parameters were compared
+    before = candidate.params() if shadow is not None else None
+    live = {"torch": True, "float64": reference64 is not None}
 
-    def measure(name, kind, a, b, r, k):
-        layer = layer_of(name) if kind == "param" else None
-        if r is None:
-            return compare_arrays(a, b, name=name, kind=kind, rtol=rtol, layer=layer, step=k)
-        return judge32.add(compare_arrays(a, r, name=name, kind=kind, layer=layer, step=k, rtol=np.inf),
-                           compare_arrays(b, r, name=name, kind=kind, rtol=np.inf).rel)
+    def measure(name, kind, a, b, k):
+        return compare_arrays(a, b, name=name, kind=kind, rtol=rtol, layer=layer_of(name) if kind == "param" else None,
+                              step=k, scale=scale((kind, name), b))
 
     for k in range(steps):
         X, y = _batch(data, k)
@@ -76,22 +120,30 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
                 report.first_failure, report.steps_run, report.error = k, k + 1, exc.summary
                 report.findings.append(_exception_finding(k, exc))
                 break
-            lb = reference.step(X, y)
-            lr = reference64.step(X.astype(np.float64), y.astype(np.float64)) if reference64 else None
+            lb = reference.step(X, y) if live["torch"] else None
+            l64 = reference64.step(X.astype(np.float64), y.astype(np.float64)) if live["float64"] else None
         report.losses["manual"].append(la)
         report.losses["torch"].append(lb)
         report.steps_run = k + 1
-        pa, pb = candidate.params(), reference.params()
-        pr = reference64.params() if reference64 else {n: None for n in pb}
+        pa = candidate.params()
+        if shadow is not None:
+            due = k < SHADOW_EVERY_STEP or k % stride == 0 or k == steps - 1 or not _finite(pa, la)
+            if due and not _shadow_step(report, shadow, k, before, X, y, la, candidate.grads(), pa):
+                break
+            before = pa
+            _record_drift(report, live, scale, k, la, pa, lb, reference, l64, reference64,
+                          params=k % stride == 0 or k == steps - 1)
+            continue
+        pb = reference.params()
         if not (_finite(pa, la) and _finite(pb, lb)):
             report.nonfinite_step = k
-            report.findings.append(_nonfinite_finding(k, pa, la, pb, lb))
+            report.findings.append(_nonfinite_finding(k, _finite(pa, la), _finite(pb, lb)))
             break
         diffs: list[TensorDiff] = []
         if la is not None:
-            diffs.append(measure("loss", "loss", la, lb, lr, k))
+            diffs.append(measure("loss", "loss", la, lb, k))
         if k % stride == 0 or k == steps - 1 or (diffs and not diffs[0].passed):
-            diffs += [measure(n, "param", pa[n], pb[n], pr[n], k) for n in pb]
+            diffs += [measure(n, "param", pa[n], pb[n], k) for n in pb]
         failed = [d for d in diffs if not d.passed]
         _keep_worst(report, diffs)
         if failed:
@@ -100,58 +152,51 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
             break
         if len(diffs) > 1 or la is None:
             last_checked = k
-    if judge32 is not None and report.nonfinite_step is None and report.error is None:
-        judge32.finish(report)
     return report
 
 
-def float32_reference_error(d: TensorDiff) -> float:
-    """For a diff judged by Float32Judge: torch-float32's largest error against float64 over the run,
-    recovered from the allowance rtol = FLOAT32_FACTOR * that + FLOAT32_FLOOR."""
-    return max((d.rtol - FLOAT32_FLOOR) / FLOAT32_FACTOR, 0.0)
+def _shadow_step(report: TrajectoryReport, shadow, k, before, X, y, la, grads, pa) -> bool:
+    """Judge step k by the shadow check; False (with a finding) when the run stops here."""
+    diffs = shadow.check(k, before, X, y, la, grads, pa)
+    finite_np = _finite(pa, la)
+    finite_t = shadow.torch_finite
+    if not (finite_np and finite_t):
+        report.nonfinite_step = k
+        report.findings.append(_nonfinite_finding(k, finite_np, finite_t, shadow=True))
+        return False
+    _keep_worst(report, diffs)
+    failed = [d for d in diffs if not d.passed]
+    if failed:
+        report.first_failure = k
+        report.findings.append(_shadow_finding(k, failed))
+        return False
+    return True
 
 
-class Float32Judge:
-    """The float32 criterion over a whole run. Per tensor it keeps the largest error of the candidate
-    against float64 (e_np) and of torch-float32 against float64 (e_t), and the first step where e_np
-    exceeded FACTOR * (e_t so far) + FLOOR. Judging the maxima, not step by step, is deliberate: a
-    float32 run may cross a ReLU kink or cancel a small loss a few steps before torch-float32 does, and
-    that transient is rounding, not a bug; a bug keeps e_np far above anything torch-float32 reaches."""
-
-    def __init__(self):
-        self.worst: dict = {}        # key -> TensorDiff with the largest e_np
-        self.max_ref: dict = {}      # key -> largest e_t so far
-        self.first_over: dict = {}   # key -> first TensorDiff where e_np > FACTOR * e_t so far + FLOOR
-
-    def add(self, d: TensorDiff, ref_err: float) -> TensorDiff:
-        """Record one measurement; returns it marked passed (judgement comes in finish)."""
-        key = (d.kind, d.name)
-        self.max_ref[key] = max(self.max_ref.get(key, 0.0), ref_err)
-        d.rtol = FLOAT32_FACTOR * self.max_ref[key] + FLOAT32_FLOOR
-        if d.rel > d.rtol and key not in self.first_over:
-            self.first_over[key] = d
-        if key not in self.worst or d.rel > self.worst[key].rel:
-            self.worst[key] = d
-        return TensorDiff(name=d.name, kind=d.kind, rtol=np.inf, step=d.step, layer=d.layer, rel=d.rel)
-
-    def finish(self, report: TrajectoryReport) -> None:
-        """Replace the report's diffs by the whole-run maxima judged against the whole-run allowance."""
-        report.diffs = []
-        failed = []
-        for key, worst in self.worst.items():
-            worst.rtol = FLOAT32_FACTOR * self.max_ref[key] + FLOAT32_FLOOR
-            report.diffs.append(worst)
-            if not worst.passed:
-                first = self.first_over[key]
-                failed.append(first if first.rel > worst.rtol else worst)
-                failed[-1].rtol = worst.rtol
-        if failed:
-            first = min(failed, key=lambda d: d.step)
-            report.first_failure = first.step
-            report.findings.append(Finding(first, note=(
-                f"float32 criterion: NumPy-float32 is further from the float64 run than "
-                f"{FLOAT32_FACTOR:g} x torch-float32's largest error over the run (+{FLOAT32_FLOOR:g}), "
-                f"first at step {first.step}; {len(failed) - 1} more tensor(s) fail it")))
+def _record_drift(report, live, scale, k, la, pa, lb, reference, l64, reference64, params: bool) -> None:
+    """Distance of the float32 runs (NumPy, torch) from the float64 run, relative to its running scale:
+    the loss at every step, the parameters when `params`."""
+    if not live["float64"]:
+        return
+    if not np.isfinite(l64):
+        live["float64"] = False
+        return
+    if lb is not None and not np.isfinite(lb):
+        live["torch"], lb = False, None
+    values = [("loss", "loss", la, lb, l64)]
+    if params:
+        p64, pb = reference64.params(), reference.params() if live["torch"] else None
+        values += [(n, "param", pa[n], pb and pb[n], p64[n]) for n in p64]
+    for name, kind, a, b, r in values:
+        s = scale((kind, name), r)
+        if s == 0:
+            continue
+        d = report.drift.setdefault((kind, name), Drift(name, kind))
+        e_np = float(np.max(np.abs(np.asarray(a, np.float64) - r))) / s
+        if e_np > d.manual:
+            d.manual, d.step = e_np, k
+        if b is not None:
+            d.torch = max(d.torch, float(np.max(np.abs(np.asarray(b, np.float64) - r))) / s)
 
 
 def _keep_worst(report: TrajectoryReport, diffs: list[TensorDiff]) -> None:
@@ -161,7 +206,7 @@ def _keep_worst(report: TrajectoryReport, diffs: list[TensorDiff]) -> None:
         i = index.get((d.kind, d.name))
         if i is None:
             report.diffs.append(d)
-        elif not d.passed or d.rel > report.diffs[i].rel:
+        elif not d.passed or d.margin < report.diffs[i].margin:
             report.diffs[i] = d
 
 
@@ -196,12 +241,24 @@ def _exception_finding(k: int, exc: LearnerCodeError) -> Finding:
                            "fix the error first")
 
 
-def _nonfinite_finding(k, pa, la, pb, lb) -> Finding:
-    sides = [s for s, (p, l) in (("manual", (pa, la)), ("torch", (pb, lb))) if not _finite(p, l)]
+def _shadow_finding(k: int, failed: list[TensorDiff]) -> Finding:
+    first = min(failed, key=lambda d: (d.kind != "loss", d.kind != "grad", d.margin))
+    more = len(failed) - 1
+    where = {"loss": "the loss itself differs: the forward pass or the loss",
+             "grad": "the loss matches, a gradient does not: the backward pass",
+             "param": "loss and gradients match, the update does not: the optimizer step"}[first.kind]
+    return Finding(first, note=(
+        f"step {k}, taken by torch from the NumPy run's own weights entering it, disagrees beyond the "
+        f"rounding bound: {where}" + (f"; {more} more tensor(s) fail at this step" if more else "")))
+
+
+def _nonfinite_finding(k: int, finite_manual: bool, finite_torch: bool, shadow: bool = False) -> Finding:
+    sides = [s for s, ok in (("manual", finite_manual), ("torch", finite_torch)) if not ok]
     both = len(sides) == 2
     d = TensorDiff(name="loss", kind="loss", rtol=0.0, step=k,
                    problem=f"non-finite loss or parameters at step {k} in {' and '.join(sides)}")
-    note = ("training diverges in both: the trajectories agreed until it blew up, so the loss, learning rate "
-            "or initialisation is the problem, not the backward" if both else
-            f"only {sides[0]} went non-finite: a real divergence between the two")
+    agreed = ("every step agreed within rounding until it blew up, and torch from the same weights blows up "
+              "too" if shadow else "the trajectories agreed until it blew up")
+    note = (f"training diverges in both: {agreed}, so the loss, learning rate or initialisation is the problem, "
+            "not the backward" if both else f"only {sides[0]} went non-finite: a real divergence between the two")
     return Finding(d, note=note)
