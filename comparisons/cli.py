@@ -1,4 +1,8 @@
-"""Command line: python -m comparisons {seeds, check, tolerances, bench} ... (each in its own module)."""
+"""Command line: python -m comparisons {seeds, check, tolerances, bench} ... (each in its own module).
+
+Only the module of the command being run is imported (to add its options), so `--help` and a usage
+error answer at once: the other commands' modules import torch.
+"""
 from __future__ import annotations
 
 import argparse
@@ -15,23 +19,31 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m comparisons", description=__doc__)
+def _add_arguments(parser: argparse.ArgumentParser, module: str) -> None:
+    try:
+        importlib.import_module(module).add_arguments(parser)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        parser.set_defaults(_missing=True)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with the options of `command` (every command's when None; that imports them all)."""
+    parser = argparse.ArgumentParser(prog="python -m comparisons", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
-        try:
-            importlib.import_module(module).add_arguments(p)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            p.set_defaults(_missing=True)
+        if command is None or name == command:
+            _add_arguments(p, module)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), "")   # "" builds no command's options
+    args = build_parser(command).parse_args(argv)
     if getattr(args, "_missing", False):
         print(f"error: command {args.command!r} is not available in this version", file=sys.stderr)
         return 2
