@@ -14,9 +14,11 @@ import numpy as np
 from .compare import TensorDiff
 from .diagnose import diagnose_tensors, explain_exception
 from .learner_case import Case, Skip
+from .learner_events import LearnerEvent
 from .learner_io import Call, LearnerSetupError, shape_problems
 from .learner_report import CheckResult, LearnerFinding
 from .report import Diagnosis
+from .wording import arg
 
 Check = Callable[[str, Callable, Case], CheckResult]
 
@@ -53,6 +55,22 @@ def call_finding(case: Case, diagnosis: Diagnosis, problem: str, headline: str, 
     diff = TensorDiff(name=name, kind="call", rtol=0.0, problem=problem)
     return LearnerFinding(diff, diagnosis, headline=headline, wrong_on=probes_of(wrong), right_on=probes_of(right),
                           at=at)
+
+
+def event_finding(case: Case, call: Call) -> LearnerFinding:
+    """The finding for a call that ended the learner's run (exited, timed out, crashed, out of memory,
+    interrupted): what happened on which probe and call, the learner's line when known, what to do."""
+    event = call.error
+    return call_finding(case, Diagnosis(event.label, event.hint), str(event), f"{what(case)} {event.headline}",
+                        at=call.where)
+
+
+def stopped(case: Case, calls: list[Call]) -> CheckResult | None:
+    """A failed result when one of `calls` ended the learner's run, else None."""
+    for c in calls:
+        if isinstance(c.error, LearnerEvent):
+            return failed([event_finding(case, c)], f"{what(case)} {c.error.headline}")
+    return None
 
 
 def grouped(calls: list[Call], key: Callable[[Call], object]) -> dict:
@@ -93,6 +111,18 @@ def tensor_findings(case: Case, calls: list[Call], judged: list[dict], diags: di
     return out
 
 
+def _hint(case: Case, call: Call, ran: list[Call]) -> str:
+    """What an exception often means here: column-major code checked row-major, input() without stdin."""
+    if case.spec.layout == "row" and "matmul" in str(call.error) and not ran:
+        return f"if your code is written as W @ x (seed 003), check it with {arg('layout', 'column')}"
+    if type(call.error).__name__ == "EOFError":
+        return ("input() found no input: the check gives your code an empty stdin; take values as arguments "
+                "instead of asking for them")
+    if "File too large" in str(call.error):
+        return "your code wrote more than the check lets it (its output and files are capped): print less"
+    return ""
+
+
 # ---- the checks -------------------------------------------------------------------------------------
 @check
 def check_runs(name, fn, case: Case) -> CheckResult:
@@ -102,13 +132,14 @@ def check_runs(name, fn, case: Case) -> CheckResult:
     findings = []
     for group in grouped(calls, lambda c: (type(c.error).__name__, c.where) if c.error else None).values():
         c = group[0]
+        if isinstance(c.error, LearnerEvent):
+            findings.append(event_finding(case, c))
+            continue
         diag = explain_exception(case.spec, c.error, c.probe.N)
         problem, headline = f"{type(c.error).__name__}: {c.error}", f"{what(case)} raised"
         if diag.label == "raised":
             only = (f" on {', '.join(probes_of(group))} only: it does not handle every batch size" if ran else "")
-            layout = ("if your code is written as W @ x (seed 003), check it with layout='column' (--layout "
-                      "column)" if case.spec.layout == "row" and "matmul" in str(c.error) and not ran else "")
-            diag = Diagnosis("raised", f"your code raised {type(c.error).__name__}{only}", layout)
+            diag = Diagnosis("raised", f"your code raised {type(c.error).__name__}{only}", _hint(case, c, ran))
         elif isinstance(c.error, LearnerSetupError):
             problem, headline = diag.summary, "the adapter cannot drive the learner's object"
         findings.append(call_finding(case, diag, problem, headline, wrong=group, right=ran, at=c.where))
@@ -146,7 +177,8 @@ def check_shapes(name, fn, case: Case) -> CheckResult:
     for (label, t), items in keys.items():
         wrong = [c for c, _ in items]
         where = f"shape of {case.spec.param_name(*t)} ({case.spec.layer_label(t[0])})" if t else "order of the pairs"
-        findings.append(call_finding(case, Diagnosis(label, items[0][1].message), items[0][1].message,
+        message = next((p.message for c, p in items if c.probe.N > 1), items[0][1].message)  # N=1 tells least
+        findings.append(call_finding(case, Diagnosis(label, message), message,
                                      f"{what(case)} returned the wrong {where}", wrong=wrong,
                                      right=[c for c in calls if c not in wrong],
                                      name=case.spec.param_name(*t) if t else ""))
@@ -205,7 +237,12 @@ def check_repeated_calls(name, fn, case: Case) -> CheckResult:
     """Called twice on the same input, it returns the same result: no state is carried between calls."""
     case.usable()
     probe = case.probes[0]
-    first, second = case.call(probe), case.call(probe)
+    calls = [case.call(probe)]
+    if case.stopped is None:
+        calls.append(case.call(probe))
+    if (result := stopped(case, calls)) is not None:
+        return result
+    first, second = calls
     for c in (first, second):
         if not c.ok or shape_problems(c, case.spec, case.kind):
             diag = explain_exception(case.spec, c.error, probe.N) if c.error else \

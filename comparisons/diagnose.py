@@ -21,6 +21,7 @@ from manual.errors import ParityInputError
 
 from .composite import composite_diagnoses
 from .hypotheses import Candidate, Observation, Tensor, with_evidence  # noqa: F401 (Observation re-exported)
+from .learner_events import LearnerEvent
 from .learner_spec import LearnerSpec
 from .mutants import backprop, mutants_for
 from .report import Diagnosis
@@ -132,7 +133,7 @@ def where_it_starts(spec: LearnerSpec, failing: list[Tensor]) -> str:
         return f"db of {label} matches, so dL/dz there is right: dW of that layer is formed wrongly"
     if top == spec.n_linear - 1:
         extra = " and the output sigmoid's derivative" if spec.output == "sigmoid" else ""
-        return f"the output layer {label} already differs: look at dL/dyhat (the loss derivative{extra})"
+        return f"{label}, the output layer, already differs: look at dL/dyhat (the loss derivative{extra})"
     return (f"every layer above {label} matches: dL/dz reaching it is wrong, so look at the derivative of "
             f"{spec.act_label(top)} and at the product with W of {spec.layer_label(top + 1)}")
 
@@ -142,7 +143,10 @@ _SHAPES = re.compile(r"\((\d+(?:\s*,\s*\d+)*)\s*,?\s*\)")
 
 def explain_exception(spec: LearnerSpec, exc: BaseException, n: int) -> Diagnosis:
     """'raised', or a sharper label when NumPy's message shows a transposed weight or an unsummed bias.
-    An adapter that cannot drive the learner's object (LearnerSetupError) is a structure problem."""
+    An adapter that cannot drive the learner's object (LearnerSetupError) is a structure problem; a
+    LearnerEvent (it exited, hung, crashed, ...) keeps its own label."""
+    if isinstance(exc, LearnerEvent):
+        return Diagnosis(exc.label, str(exc), exc.hint)
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ParityInputError):
         return Diagnosis("bad_structure", str(exc))

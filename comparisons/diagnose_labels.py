@@ -9,6 +9,12 @@ LABELS: dict[str, str] = {
     "bad_shape": "a returned array has the wrong shape (not explained by a transpose)",
     "non_finite": "a returned value is NaN or Inf on finite input",
     "mutates_input": "the function changed params, X or y in place",
+    # the learner's run ended (learner_events.py): the check stops calling it, and fails
+    "exited": "the learner's code exited (sys.exit, raise SystemExit, os._exit) instead of returning",
+    "timed_out": "a call did not return within the time limit (--timeout): an endless loop, a wait",
+    "crashed": "the learner's process was killed by a signal (SIGSEGV, SIGKILL, ...) or broke its channel",
+    "out_of_memory": "MemoryError in the learner's code, or its process hit the memory limit (--memory-mb)",
+    "interrupted": "the learner's code raised KeyboardInterrupt",
     # the classic backprop bugs
     "wrong_scale": "every gradient is a constant multiple of torch's (N x: sum instead of mean; 1/N x; "
                    "2 x or 1/2 x: the MSE factor 2; N/2 x: half_sum instead of mean)",

@@ -18,12 +18,15 @@ import numpy as np
 from .checks import (check_finite, check_no_input_mutation, check_repeated_calls, check_runs, check_shapes,
                      check_structure)
 from .learner_case import Case
-from .learner_io import short_path
+from .learner_events import EVENT_LABELS, CheckInterrupted
 from .learner_report import CheckResult, LearnerReport
+from .learner_source import signature_problem
 from .learner_spec import LearnerSpec, LearnerSpecError
+from .learner_trace import learner_name, short_path
 from .probes import describe_probes
 from .value_checks import (check_grad_matches_finite_diff, check_grad_matches_torch, check_loss_value,
                            check_step_matches_torch, check_trajectory_matches_torch)
+from .wording import arg
 
 
 GRAD_CHECKS = (check_runs, check_structure, check_shapes, check_finite, check_loss_value, check_grad_matches_torch,
@@ -46,16 +49,6 @@ def checks_for(kind: str) -> list[Callable]:
     return list(_yield_grad_checks() if kind == "grad" else _yield_step_checks())
 
 
-def learner_name(fn) -> str:
-    """'grad_fn (bugs.py:12)' or the repr for objects without source."""
-    target = getattr(fn, "__wrapped__", fn)
-    name = getattr(target, "__qualname__", None) or type(target).__name__
-    try:
-        return f"{name} ({short_path(inspect.getsourcefile(target))}:{inspect.getsourcelines(target)[1]})"
-    except (TypeError, OSError):
-        return name
-
-
 def _module_level_file(fn) -> str | None:
     """The source file of a function defined at the top level of a module (so the CLI can load it)."""
     if getattr(fn, "__globals__", {}).get(getattr(fn, "__name__", "")) is not fn:
@@ -66,16 +59,23 @@ def _module_level_file(fn) -> str | None:
         return None
 
 
-def rerun_hint(fn, spec: LearnerSpec, kind: str, lr, steps) -> str:
-    """The command that reruns this check: the CLI for a module-level function in a file, else the call."""
+def cli_flags(spec: LearnerSpec, kind: str, lr, steps, layout: str | None = None) -> str:
+    """The check command's flags for this spec: '--sizes 2,4,1 --activations relu ...'. kind 'class' (a
+    class with --weights) takes --lr and --steps but no --kind; layout overrides the spec's."""
     acts = ",".join(dict.fromkeys(spec.activations)) if len(set(spec.activations)) == 1 else ",".join(spec.activations)
     acts = acts or "relu"
     flags = (f"--sizes {','.join(map(str, spec.sizes))} --activations {acts} --output {spec.output} "
              f"--loss {spec.loss} --seed {spec.seed} --dtype {spec.dtype}")
-    if kind == "step":
-        flags += f" --kind step --lr {lr:g} --steps {steps}"
-    if spec.layout == "column":
+    if kind in ("step", "class"):
+        flags += (" --kind step" if kind == "step" else "") + f" --lr {lr:g} --steps {steps}"
+    if (layout or spec.layout) == "column":
         flags += " --layout column"
+    return flags
+
+
+def rerun_hint(fn, spec: LearnerSpec, kind: str, lr, steps) -> str:
+    """The command that reruns this check: the CLI for a module-level function in a file, else the call."""
+    flags = cli_flags(spec, kind, lr, steps)
     path = _module_level_file(fn)
     if path:
         return f"python -m comparisons check {short_path(path)}:{fn.__name__} {flags}"
@@ -102,10 +102,15 @@ def run_checks(case: Case, *, on_fail: str = "report", waivers: dict | None = No
     report = LearnerReport(f"check_{case.kind}_fn({case.name})", rerun=case.rerun,
                            header=[f"network   {case.spec.describe()}"] + describe_probes(case.spec, case.probes))
     for chk in checks:
-        result = chk(case.name, case.fn, case)
+        try:
+            result = chk(case.name, case.fn, case)
+        except CheckInterrupted as exc:
+            exc.context.insert(0, chk.__name__)
+            raise
         if result.check == "check_runs" and case.precision_note:
             report.header.append(case.precision_note)
-        if result.status == "failed" and result.check in waivers:
+        ended = any(f.label in EVENT_LABELS for f in result.findings)   # an exit, a hang, ...: never waived
+        if result.status == "failed" and result.check in waivers and not ended:
             result.status, result.message = "waived", f"{waivers[result.check]} (it failed: {result.message})"
         elif result.status == "failed":
             report.findings += result.findings
@@ -114,9 +119,21 @@ def run_checks(case: Case, *, on_fail: str = "report", waivers: dict | None = No
         report.results.append(result)
         if callback:
             callback(result)
+    _note_stop(report)
     if on_fail == "raise":
         report.raise_if_failed()
     return report
+
+
+def _note_stop(report: LearnerReport) -> None:
+    """After an event that ended the learner's run, its finding says which checks did not run."""
+    at = next((i for i, r in enumerate(report.results) if any(f.label in EVENT_LABELS for f in r.findings)), None)
+    if at is None:
+        return
+    skipped = [r.check for r in report.results[at + 1:] if r.status == "skipped"]
+    finding = next(f for f in report.results[at].findings if f.label in EVENT_LABELS)
+    finding.note = "the learner was not called again" + (
+        f": {len(skipped)} later check(s) did not run ({', '.join(skipped)})" if skipped else "")
 
 
 def make_case(fn, *, kind: str, sizes, activations, output="identity", loss, dtype=np.float64, seed: int = 0,
@@ -129,9 +146,12 @@ def make_case(fn, *, kind: str, sizes, activations, output="identity", loss, dty
                               seed=seed, layout=layout)
     if kind == "step":
         if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not np.isfinite(lr) or lr <= 0:
-            raise LearnerSpecError(f"lr must be a positive number, got {lr!r}")
+            raise LearnerSpecError(f"{arg('lr')} must be a positive number, got {lr!r}")
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-            raise LearnerSpecError(f"steps must be a positive integer, got {steps!r}")
+            raise LearnerSpecError(f"{arg('steps')} must be a positive integer, got {steps!r}")
+    problem = signature_problem(fn, kind)
+    if problem:
+        raise LearnerSpecError(problem)
     return Case(fn, spec, kind=kind, lr=lr, steps=int(steps), name=name or learner_name(fn),
                 rerun=rerun if rerun is not None else rerun_hint(fn, spec, kind, lr, steps))
 

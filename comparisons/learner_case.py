@@ -2,7 +2,8 @@
 
 Checks share one Case, so the learner is called once per probe (the first calls) and every later check
 reads those; calls keep their order, so state carried between calls (accumulating gradients) is visible
-to the diagnosis as "yours = torch + your previous call".
+to the diagnosis as "yours = torch + your previous call". A call that ends the learner's run (a
+LearnerEvent: it exited, hung, crashed, ...) is the last: the checks that would call it again are skipped.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from torch_ref import mirror, mirror_loss
 
 from .compare import TensorDiff, compare_arrays
 from .diagnose import Observation, diagnose_tensors
+from .learner_events import CheckInterrupted, LearnerEvent
 from .learner_io import Call, canonical, invoke, shape_problems
 from .learner_spec import LearnerSpec
 from .mutants import Grads, backprop
@@ -47,14 +49,29 @@ class Case:
         self.name, self.rerun = name, rerun
         self.probes = design_probes(spec, lr if kind == "step" else None)
         self.calls: list[Call] = []
+        self.stopped: Call | None = None     # the call whose LearnerEvent ended the learner's run
+
+    @property
+    def what(self) -> str:
+        return "grad_fn" if self.kind == "grad" else "step_fn"
 
     # ---- calling the learner ------------------------------------------------------------------------
     def call(self, probe: Probe, *, params=None, lr: float | None = None) -> Call:
-        """Call the learner once on `probe` (at `params` if given); every call is logged in order."""
+        """Call the learner once on `probe` (at `params` if given); every call is logged in order.
+        Skip once the learner's run has ended: it is not called again."""
+        if self.stopped is not None:
+            raise Skip(f"not run: your {self.what} {self.stopped.error.headline} before")
         lr = probe.lr if lr is None else lr
-        c = invoke(self.fn, self.spec, probe, kind=self.kind, params=params, lr=lr)
+        where = f"on {probe.name}, call {len(self.calls) + 1} of {self.what}"
+        try:
+            c = invoke(self.fn, self.spec, probe, kind=self.kind, params=params, lr=lr)
+        except CheckInterrupted as exc:
+            exc.context.append(where)
+            raise
         c.index = len(self.calls)
         self.calls.append(c)
+        if isinstance(c.error, LearnerEvent):
+            c.error.context, self.stopped = where, c
         return c
 
     @cached_property
@@ -82,8 +99,12 @@ class Case:
 
     @cached_property
     def first_calls(self) -> list[Call]:
-        """One call per probe, made once and shared by the checks."""
-        return [self.call(p) for p in self.probes]
+        """One call per probe (up to a call that ends the learner's run), made once and shared by the checks."""
+        calls = []
+        for p in self.probes:
+            if self.stopped is None:
+                calls.append(self.call(p))
+        return calls
 
     def usable(self) -> list[Call]:
         """The first calls, if they ran and returned arrays of the right shapes with finite values."""

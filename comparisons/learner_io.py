@@ -3,29 +3,28 @@
 Copies go in (in the learner's layout), exceptions are caught with the learner's own file:line, the
 inputs are compared with snapshots afterwards, and the return value is parsed: structure first
 ((loss, [(dW, db), ...]) or [(W, b), ...]), then shapes, then conversion to canonical row-major arrays.
+Returned arrays are copied as they are read, so a learner that returns its own buffer (self.dW) and
+changes it later is judged on what it returned. SystemExit, KeyboardInterrupt and MemoryError from the
+learner's code become LearnerEvents (exited, interrupted, out_of_memory), as do the worker process's
+(timed_out, crashed, ...): findings, never an escape from the check.
 """
 from __future__ import annotations
 
-import sysconfig
-import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import manual
-import torch_ref
-from manual.errors import ParityInputError
 
+from .class_adapter import LearnerSetupError  # noqa: F401 (re-exported)
+from .learner_events import CheckInterrupted, LearnerEvent, event_from
 from .learner_spec import LearnerSpec
+from .learner_trace import learner_location, short_path  # noqa: F401 (re-exported)
+from .learner_wire import Opaque
 from .probes import Probe
 
 Tensor = tuple[int, int]
-
-
-class LearnerSetupError(ParityInputError):
-    """An adapter cannot drive the learner's object (missing attribute, sizes that do not fit)."""
 
 
 @dataclass
@@ -45,7 +44,7 @@ class Call:
     lr: float | None = None
     index: int = 0
     raw: Any = None
-    error: Exception | None = None
+    error: Exception | None = None    # what it raised, or a LearnerEvent (exited, timed out, ...)
     where: str = ""                   # the learner's file:line where it raised
     mutated: list[str] = field(default_factory=list)
     passed: list = field(default_factory=list)   # the [(W, b)] we passed, as the learner left them
@@ -58,38 +57,6 @@ class Call:
         return self.error is None and self.problem is None
 
 
-_HARNESS = [Path(m.__file__).resolve().parent for m in (manual, torch_ref)] + [Path(__file__).resolve().parent]
-_LIBRARIES = {Path(p).resolve() for k, p in sysconfig.get_paths().items() if k in ("stdlib", "platstdlib",
-                                                                                  "purelib", "platlib")}
-
-
-def _is_library(filename: str) -> bool:
-    """Frames in the harness, the standard library or installed packages are not the learner's."""
-    if filename.startswith("<"):
-        return True
-    path = Path(filename).resolve()
-    return any(path.is_relative_to(d) for d in (*_LIBRARIES, *_HARNESS))
-
-
-def short_path(filename: str) -> str:
-    """The path relative to the working directory when it lies inside it."""
-    try:
-        return str(Path(filename).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return filename
-
-
-def learner_location(exc: BaseException) -> str:
-    """'bugs.py:12 in grad_fn: dW = X @ d', the innermost frame in the learner's own code."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    mine = [f for f in frames if not _is_library(f.filename)]
-    if not frames:
-        return ""
-    f = (mine or frames)[-1]
-    line = f": {f.line.strip()}" if f.line else ""
-    return f"{short_path(f.filename)}:{f.lineno} in {f.name}{line}"
-
-
 def to_learner(spec: LearnerSpec, params, X, y) -> tuple[list, np.ndarray, np.ndarray]:
     """Fresh copies in the learner's layout (column-major: W (out, in), b (out, 1), X (features, N))."""
     if spec.layout == "column":
@@ -98,23 +65,41 @@ def to_learner(spec: LearnerSpec, params, X, y) -> tuple[list, np.ndarray, np.nd
     return [(W.copy(), b.copy()) for W, b in params], X.copy(), y.copy()
 
 
+def _inputs(args, X, y) -> dict[str, Any]:
+    """The arrays passed, by name ('params[1][0]'), as they are now (the learner may have replaced some)."""
+    out = {"X": X, "y": y}
+    for k, pair in enumerate(args if isinstance(args, list) else []):
+        for w, a in enumerate(pair if isinstance(pair, (list, tuple)) else ()):
+            out[f"params[{k}][{w}]"] = a
+    return out
+
+
+def _unchanged(now, old: np.ndarray) -> bool:
+    return isinstance(now, np.ndarray) and now.shape == old.shape and np.array_equal(now, old, equal_nan=True)
+
+
 def invoke(fn, spec: LearnerSpec, probe: Probe, *, kind: str, params=None, lr: float | None = None) -> Call:
     """Call fn(params, X, y) (kind 'grad') or fn(params, X, y, lr) (kind 'step') and record what happened."""
     call = Call(probe if params is None else probe.with_params(params, lr), lr)
     args, X, y = to_learner(spec, call.probe.params, call.probe.X, call.probe.y)
-    before = {"X": X.copy(), "y": y.copy()}
-    before.update({f"params[{k}][{w}]": a.copy() for k, pair in enumerate(args) for w, a in enumerate(pair)})
+    before = {name: a.copy() for name, a in _inputs(args, X, y).items()}
     call.passed = args
     try:
         with np.errstate(all="ignore"):
             call.raw = fn(args, X, y) if kind == "grad" else fn(args, X, y, lr)
+    except CheckInterrupted:  # Ctrl-C of the check itself, while the learner's process ran
+        raise
+    except LearnerEvent as event:  # from the learner's worker process: it says where
+        call.error, call.where = event, event.where
+    except (SystemExit, KeyboardInterrupt, MemoryError) as exc:  # in this process: not GeneratorExit
+        call.where = learner_location(exc)
+        call.error = event_from(exc, call.where)
     except Exception as exc:  # the learner's code failed: a finding, never a harness traceback
         call.error = exc
-        call.where = "" if isinstance(exc, LearnerSetupError) else learner_location(exc)
-    now = {"X": X, "y": y}
-    now.update({f"params[{k}][{w}]": a for k, pair in enumerate(args) for w, a in enumerate(pair)})
-    call.mutated = [name for name, old in before.items()
-                    if now[name].shape != old.shape or not np.array_equal(now[name], old, equal_nan=True)]
+        call.where = "" if isinstance(exc, LearnerSetupError) else (getattr(exc, "learner_where", "")
+                                                                       or learner_location(exc))
+    now = _inputs(args, X, y)
+    call.mutated = [name for name, old in before.items() if not _unchanged(now.get(name), old)]
     if call.error is None:
         parse = parse_grad if kind == "grad" else parse_step
         call.loss, call.pairs, call.problem = parse(call.raw, spec, call)
@@ -125,6 +110,8 @@ def describe(x) -> str:
     """A short description of a value for messages: 'a list of 3 items', 'ndarray (3, 2)'."""
     if x is None:
         return "None"
+    if isinstance(x, Opaque):   # what the worker process could only describe
+        return x.text
     if isinstance(x, np.ndarray):
         return f"an ndarray of shape {x.shape}"
     if isinstance(x, (list, tuple)):
@@ -147,7 +134,7 @@ def _pairs(seq, spec: LearnerSpec, what: str) -> tuple[list | None, Problem | No
         arrays = []
         for w, a in enumerate(pair):
             try:
-                arr = np.asarray(a)
+                arr = np.array(a, copy=True)   # as returned: later changes by the learner do not count
             except Exception:  # ragged lists and the like
                 arr = np.asarray(None)
             if arr.dtype.kind not in "fiu":
@@ -224,6 +211,9 @@ def _bias_problem(shape: tuple, accepted: list, n: int, layout: str) -> tuple[st
     per_sample = (n, n_out) if layout == "row" else (n_out, n)
     if n > 1 and shape == per_sample:
         return "bias_not_summed", "one entry per sample: sum it over the batch"
+    if n == 1 and shape in ((1,), (1, 1)) and n_out != 1:
+        return "bias_not_summed", (f"one number where {n_out} belong: summed over the feature axis (one entry "
+                                   "per sample, and N=1 here) or over every axis; sum over the batch only (axis 0)")
     if shape in ((), (1,), (1, 1)) and n_out != 1:
         return "bias_not_summed", "a single number: summed over every axis, not over the batch only"
     if n > 1 and shape in ((n,), (n, 1), (1, n)):

@@ -12,6 +12,8 @@ import manual
 from manual.errors import ParityInputError
 from manual.validate import as_float_dtype
 
+from .wording import arg
+
 HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
 OUTPUTS = ("identity", "sigmoid")
 LOSSES = {
@@ -31,12 +33,12 @@ class LearnerSpecError(ParityInputError):
 
 def _sizes(sizes) -> tuple[int, ...]:
     if isinstance(sizes, str) or not isinstance(sizes, Sequence) or len(sizes) < 2:
-        raise LearnerSpecError(f"sizes must list the layer widths from input to output, at least two of them, "
-                               f"e.g. [2, 4, 1]; got {sizes!r}")
+        raise LearnerSpecError(f"{arg('sizes')} must list the layer widths from input to output, at least two of "
+                               f"them, e.g. {arg('sizes', [2, 4, 1])}; got {sizes!r}")
     out = []
     for s in sizes:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-            raise LearnerSpecError(f"sizes must be positive integers, got {list(sizes)!r}")
+            raise LearnerSpecError(f"{arg('sizes')} must be positive integers, got {list(sizes)!r}")
         out.append(int(s))
     return tuple(out)
 
@@ -51,7 +53,8 @@ def _activations(activations, n_hidden: int, sizes) -> tuple[str, ...]:
     if len(names) != n_hidden:
         raise LearnerSpecError(
             f"sizes {list(sizes)} have {n_hidden} hidden layer(s) but {len(names)} activation(s) were given "
-            f"({names}): give one name for every hidden layer, or a list with one per hidden layer")
+            f"({names}): give one name for every hidden layer, or one per hidden layer "
+            f"({arg('activations', ['relu', 'tanh'])})")
     for i, name in enumerate(names):
         if name.lower() not in HIDDEN_ACTIVATIONS:
             raise LearnerSpecError(f"unknown activation {name!r} for hidden layer {i}; known: "
@@ -78,17 +81,17 @@ class LearnerSpec:
         sizes = _sizes(sizes)
         acts = _activations(activations, len(sizes) - 2, sizes)
         if not isinstance(output, str) or output.lower() not in OUTPUTS:
-            raise LearnerSpecError(f"output must be one of {', '.join(OUTPUTS)}, got {output!r}")
+            raise LearnerSpecError(f"{arg('output')} must be one of {', '.join(OUTPUTS)}, got {output!r}")
         if not isinstance(loss, str) or loss.lower() not in LOSSES:
             raise LearnerSpecError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
         output, loss = output.lower(), loss.lower()
         if loss.startswith("bce") and output != "sigmoid":
-            raise LearnerSpecError(f"loss {loss!r} needs probabilities in (0, 1): use output='sigmoid' "
-                                   f"(got output={output!r})")
+            raise LearnerSpecError(f"loss {loss!r} needs probabilities in (0, 1): use {arg('output', 'sigmoid')} "
+                                   f"(got {arg('output', output)})")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise LearnerSpecError(f"seed must be a non-negative integer, got {seed!r}")
+            raise LearnerSpecError(f"{arg('seed')} must be a non-negative integer, got {seed!r}")
         if layout not in LAYOUTS:
-            raise LearnerSpecError(f"layout must be 'row' or 'column', got {layout!r}")
+            raise LearnerSpecError(f"{arg('layout')} must be 'row' or 'column', got {layout!r}")
         return cls(sizes, acts, output, loss, as_float_dtype(dtype), int(seed), layout)
 
     # ---- structure ---------------------------------------------------------------------------------

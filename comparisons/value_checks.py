@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import call_finding, check, failed, probes_of, tensor_findings
+from .checks import call_finding, check, failed, probes_of, stopped, tensor_findings
 from .compare import compare_arrays
 from .diagnose import best_diagnosis, diagnose_tensors, explain_exception
 from .hypotheses import tensor_error
@@ -111,6 +111,8 @@ def check_grad_matches_finite_diff(name, fn, case: Case) -> CheckResult:
                     c = case.call(first.probe, params=[tuple(x) for x in params])
                     values.append((c.loss, _kinks(case, params)))
                     flat[i] = old
+                    if (result := stopped(case, [c])) is not None:
+                        return result
                     if c.error is not None or c.loss is None:
                         raise Skip(f"a perturbed call failed: {c.error!r}")
                 if any((a != b).any() for a, b in zip(values[0][1], values[1][1])):
@@ -155,6 +157,8 @@ def check_trajectory_matches_torch(name, fn, case: Case) -> CheckResult:
     params, diffs = probe.params, []
     for k in range(case.steps):
         c = case.call(probe, params=params, lr=case.lr)
+        if (result := stopped(case, [c])) is not None:
+            return result
         if not c.ok or shape_problems(c, spec, case.kind):
             diag = explain_exception(spec, c.error, probe.N) if c.error is not None else Diagnosis(
                 "bad_structure", c.problem.message if c.problem else "the new params have wrong shapes")

@@ -1,8 +1,9 @@
-"""Seed 000 (relu函数bp神经网络python): BPNeuralNetwork's backward, as written, wrapped as a step_fn.
+"""Seed 000 (relu函数bp神经网络python): BPNeuralNetwork as written, and its backward wrapped as a step_fn.
 
 The class updates itself in backward(X, y, learning_rate). Its update is plain SGD on the
 half-sum loss 0.5 * sum((yhat - y)**2) -- not on the MSELoss the same seed's torch version trains.
 `step_fn_seed_y` feeds it y as the seed's own data pipeline makes it, 1-D (y.reshape(-1)).
+The class itself can be checked too (`check ...:BPNeuralNetwork --weights ...`, see the README).
 """
 import numpy as np
 
@@ -12,6 +13,12 @@ def relu(x):
 
 
 class BPNeuralNetwork:
+    def __init__(self, input_num, hidden_num, output_num):
+        self.input_hidden_weights = np.random.randn(input_num, hidden_num)
+        self.hidden_output_weights = np.random.randn(hidden_num, output_num)
+        self.hidden_bias = np.random.randn(hidden_num)
+        self.output_bias = np.random.randn(output_num)
+
     def forward(self, X):
         self.hidden_layer = relu(np.dot(X, self.input_hidden_weights) + self.hidden_bias)
         self.output_layer = np.dot(self.hidden_layer, self.hidden_output_weights) + self.output_bias
@@ -29,7 +36,7 @@ class BPNeuralNetwork:
 def step_fn(params, X, y, lr):
     """One epoch of the seed's fit(): forward, then backward (which updates)."""
     (W1, b1), (W2, b2) = params
-    net = BPNeuralNetwork()
+    net = BPNeuralNetwork(W1.shape[0], W1.shape[1], W2.shape[1])
     net.input_hidden_weights, net.hidden_bias, net.hidden_output_weights, net.output_bias = W1, b1, W2, b2
     net.forward(X)
     net.backward(X, y, lr)

@@ -172,3 +172,60 @@ def test_weights_on_a_function_is_refused(learner, capsys):
     path = learner()
     assert main(["check", f"{path}:step_fn", "--weights", "W1:b1", *NET]) == 2
     assert "--weights is for a class" in capsys.readouterr().err
+
+
+def test_an_empty_item_in_sizes_is_a_usage_error(capsys, learner):
+    code, out, err = run_main(capsys, f"{learner()}:grad_fn", "--sizes", "2,,1")
+    assert code == 2 and out == "" and err.strip() == (
+        "error: --sizes has an empty item: give every layer width, separated by single commas, e.g. 2,4,1; "
+        "got '2,,1'")
+
+
+@pytest.mark.parametrize("name, kind, message", [
+    ("grad_fn", "step", "--kind step calls step_fn(params, X, y, lr) -> new_params, but grad_fn(params, X, y) cannot "
+                        "take 4 positional arguments: it looks like a grad_fn(params, X, y); pass --kind grad (or "
+                        "leave --kind out)"),
+    ("step_fn", "grad", "--kind grad calls grad_fn(params, X, y) -> (loss, grads), but step_fn(params, X, y, lr) "
+                        "cannot take 3 positional arguments: it looks like a step_fn(params, X, y, lr); pass --kind "
+                        "step (or leave --kind out)"),
+])
+def test_the_wrong_kind_is_a_usage_error_naming_the_signature(capsys, learner, name, kind, message):
+    code, out, err = run_main(capsys, f"{learner()}:{name}", *NET, "--kind", kind)
+    assert code == 2 and out == "" and err.strip() == f"error: {message}"
+
+
+def test_errors_from_the_command_line_speak_its_flags(capsys, learner):
+    code, _, err = run_main(capsys, f"{learner()}:grad_fn", "--sizes", "2,4,1", "--loss", "bce")
+    assert code == 2 and "use --output sigmoid (got --output identity)" in err and "output=" not in err
+
+
+def test_a_failing_class_is_rerun_by_a_command(learner, capsys):
+    path = learner("2", text=CLASS)
+    assert main(["check", f"{path}:Net", "--weights", "W1:b1,W2:b2", *CLASS_NET]) == 1
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == (
+        f"rerun     python -m comparisons check {path}:Net --sizes 3,4,2 --activations relu --output identity "
+        "--loss half_sum --seed 0 --dtype float64 --lr 0.05 --steps 5 --weights W1:b1,W2:b2")
+
+
+def test_help_states_the_contract_defaults_and_exit_codes_without_importing_torch():
+    script = ("import sys\nfrom comparisons.cli import main\ntry:\n    main(['check', '--help'])\n"
+              "except SystemExit:\n    pass\nprint('torch imported' if 'torch' in sys.modules else 'no torch')")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    text = " ".join(done.stdout.split())
+    assert text.endswith("no torch"), done.stderr
+    for words in ["grad_fn(params, X, y) -> (loss, grads)", "step_fn(params, X, y, lr) -> new_params",
+                  "W (fan_in, fan_out), b (fan_out,)", "X (N, sizes[0]), y (N, sizes[-1])",
+                  "sigmoid, tanh or identity (default relu)", "(default identity)", "(default mse)",
+                  "(default 0.1)", "(default 5)", "(default row)", "(default 0)", "(default float64)",
+                  "--timeout SECONDS time limit for each call of the learner", "(default 60)",
+                  "memory limit of the learner's process", "(default 4096)", "exit codes: 0 every check ran and passed",
+                  "1 a check failed", "2 nothing was checked", "130 interrupted by Ctrl-C"]:
+        assert words in text, words
+
+
+def test_a_class_without_forward_is_told_what_the_command_calls(learner, capsys):
+    path = learner(text=CLASS.replace("def forward(self, X):", "def predict(self, X):"))
+    assert main(["check", f"{path}:Net", "--weights", "W1:b1,W2:b2", *CLASS_NET]) == 1
+    out = capsys.readouterr().out
+    assert "Net has no method 'forward' for forward; the check command calls forward(X), then backward(X, y, lr): " \
+           "give the class those methods" in out and "forward=..." not in out
