@@ -12,7 +12,8 @@ Backward, g = dL/d(output) with its bound e_g, through the same layers in revers
                 g_in = g @ W.T          e_in = e_g @ |W|.T + gamma(n_out) |g| @ |W|.T
     activation  g_in = g * f'           e_in = e_g |f'| + |g| e_f' + 2u |g f'|
 where e_f' carries what rounding may do to f' itself: a ReLU mask flips (the full step) where |z| <= e_z,
-and 1 - a**2 or a (1 - a) inherit a's error (near saturation that dwarfs f').
+counted as KINK_JUMPS steps (a flip is a discrete event: 0 or the whole jump, plus the rounding of the
+terms it multiplies), and 1 - a**2 or a (1 - a) inherit a's error (near saturation that dwarfs f').
 
 Each side (NumPy, torch) lies within its bound of the exact value, so the two may differ by twice it:
 `allowance(bounds)`. Worst-case gamma(n) is loose by about sqrt(n) for real summation orders, which is
@@ -28,6 +29,7 @@ import numpy as np
 import manual
 
 TRANSCENDENTAL_ULPS = 8.0   # c_f for tanh/sigmoid/log: 4 ulps (8 u) covers libm and vectorised kernels
+KINK_JUMPS = 2.0            # a ReLU mask that flips counts this many jumps: the jump plus the rounding it rides on
 
 
 def unit_roundoff(dtype) -> float:
@@ -84,7 +86,8 @@ def _activation_backward(layer, fwd: _Fwd, out: np.ndarray, e_out: np.ndarray, g
         s = layer.slope if isinstance(layer, manual.LeakyReLU) else 0.0
         d = np.where(z > 0, 1.0, s)
         flip = np.abs(z) <= e_z          # the mask may differ between two correct programs here
-        return g * d, e_g * np.where(flip, max(1.0, s), d) + np.abs(g) * flip * (1 - s) + u * s * np.abs(g)
+        jump = KINK_JUMPS * (1 - s) * np.abs(g) * flip
+        return g * d, e_g * np.where(flip, max(1.0, s), d) + jump + u * s * np.abs(g)
     if isinstance(layer, manual.Sigmoid):
         d = out * (1 - out)
         e_d = np.abs(1 - 2 * out) * e_out + e_out * e_out + 2 * u * d

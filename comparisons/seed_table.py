@@ -22,6 +22,7 @@ Exit status 0 when every row passes (or diverges in both alike) and every varian
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -116,13 +117,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default: the number of cores, at most 4); 1 runs in this process")
     parser.add_argument("--verbose", action="store_true", help="print the full report of every failure "
                         "and every flagged variant")
+    parser.add_argument("--json", metavar="PATH", help="also write every row's figures, verdict and margin, and "
+                        "the machine's BLAS kernel, to PATH (JSON)")
+    parser.add_argument("--kernels", metavar="all|NAME,...", help="run the table once per OpenBLAS kernel "
+                        "(OPENBLAS_CORETYPE set for a child process each, e.g. Haswell,Zen,SkylakeX) and print "
+                        "every row's margin per kernel; x86-64 only")
+
+
+def json_record(results: list[SystemResult], variants: list[VariantResult], seconds: float) -> dict:
+    """What --json writes: the machine, each row's figures and margin (None: exact), each variant."""
+    from .kernel_sweep import blas_kernel
+
+    def finite(x):
+        return None if x == float("inf") else x
+
+    return {
+        "machine": {"blas": blas_kernel(), "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count()},
+        "rows": [{"seed": r.system.seed, "system": r.system.key, "dtype": r.dtype.name, "verdict": r.verdict,
+                  "ok": r.ok, "margin": finite(r.margin), "fwd": r.fwd, "grad": r.grad, "traj": r.traj_text()}
+                 for r in results],
+        "variants": [{"system": v.system.key, "variant": v.variant.name, "flagged": v.flagged, "ok": v.ok}
+                     for v in variants],
+        "seconds": seconds,
+    }
+
+
+def _check_json_path(path: str | None) -> None:
+    if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise UnknownNameError(f"--json {path}: the folder {os.path.dirname(os.path.abspath(path))} does not exist")
+
+
+def _write_json(path: str, record: dict) -> None:
+    """Write atomically: a half-written file is never left under the name asked for."""
+    tmp = f"{path}.partial"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(record, f, indent=1)
+    os.replace(tmp, path)
 
 
 def run(args: argparse.Namespace) -> int:
     start, threads = time.perf_counter(), torch.get_num_threads()
     try:
         systems = list(get_systems(args.seed))
-    except UnknownNameError as exc:
+        _check_json_path(args.json)
+        if args.kernels:
+            from .kernel_sweep import parse_kernels, sweep
+
+            kernels = parse_kernels(args.kernels)
+            return sweep(kernels, [f"--dtype={args.dtype}"] + ([f"--seed={args.seed}"] if args.seed else [])
+                         + [f"--jobs={args.jobs}"])
+    except (UnknownNameError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     jobs = [("system", s.key, np.dtype(dt)) for s in systems for dt in DTYPES[args.dtype]]
@@ -132,30 +176,39 @@ def run(args: argparse.Namespace) -> int:
         done = run_jobs(jobs, args.jobs)
     finally:
         torch.set_num_threads(threads)
+    text, bad = render(systems, done, verbose=args.verbose, seconds=time.perf_counter() - start)
+    print(text)
+    if args.json:
+        results = [r for r in done if isinstance(r, SystemResult)]
+        _write_json(args.json, json_record(results, [r for r in done if isinstance(r, VariantResult)],
+                                           time.perf_counter() - start))
+    return 1 if bad else 0
+
+
+def render(systems: list[SeedSystem], done: list, *, verbose: bool = False, seconds: float | None = None
+           ) -> tuple[str, list[str]]:
+    """The whole printout for these systems' results (rows and variants, in any order), and what is not
+    ok in it (rows, variants, the systems' own checks), each named."""
     results = [r for r in done if isinstance(r, SystemResult)]
     variants = [r for r in done if isinstance(r, VariantResult)]
-    print(format_table(results))
-    print(LEGEND)
+    out = [format_table(results), LEGEND]
     if variants:
-        print("\nThe seeds' own code as step_fn(params, X, y, lr), float64, against the torch mirror:")
-        print(format_variants(variants))
+        out += ["\nThe seeds' own code as step_fn(params, X, y, lr), float64, against the torch mirror:",
+                format_variants(variants)]
     with np.errstate(all="ignore"):
         checks = run_checks(systems)
     notes = format_notes(systems, results, checks)
     if notes:
-        print("\nNotes:\n" + notes)
-    if args.verbose:
-        for r in results:
-            if not r.ok:
-                print("\n" + "\n".join(str(x) for x in [r.step0, r.trajectory, r.one_step] if x and not x.passed))
-        for v in variants:
-            if v.flagged or not v.ok:
-                print("\n" + str(v.report))
+        out.append("\nNotes:\n" + notes)
+    if verbose:
+        out += ["\n" + "\n".join(str(x) for x in [r.step0, r.trajectory, r.one_step] if x and not x.passed)
+                for r in results if not r.ok]
+        out += ["\n" + str(v.report) for v in variants if v.flagged or not v.ok]
     bad_rows = [f"{r.system.key} {r.dtype.name}" for r in results if not r.ok]
     bad_variants = [f"{v.system.key} / {v.variant.name}" for v in variants if not v.ok]
     bad_variants += [f"{s.key}: {text}" for s, ok, text in checks if not ok]
-    print(f"\n{len(results)} rows: {len(results) - len(bad_rows)} ok; {len(variants)} variants: "
-          f"{len(variants) - len(bad_variants)} as expected; {time.perf_counter() - start:.1f} s")
-    for what in bad_rows + bad_variants:
-        print(f"NOT OK: {what}")
-    return 1 if bad_rows or bad_variants else 0
+    took = "" if seconds is None else f"; {seconds:.1f} s"
+    out.append(f"\n{len(results)} rows: {len(results) - len(bad_rows)} ok; {len(variants)} variants: "
+               f"{len(variants) - len(bad_variants)} as expected{took}")
+    out += [f"NOT OK: {what}" for what in bad_rows + bad_variants]
+    return "\n".join(out), bad_rows + bad_variants

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import manual
-from comparisons.seed_runs import run_system, run_variant
+from seed_results import seed_row, seed_variant
 from manual.seeds import leaky_relu_random as lr
 
 SYSTEM = lr.SYSTEMS[0]
@@ -26,7 +26,7 @@ def test_data_and_weights_come_from_one_seeded_stream_in_the_seeds_order():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_parity(dtype):
-    r = run_system(SYSTEM, dtype)
+    r = seed_row(SYSTEM, dtype)
     assert r.ok and r.verdict == "pass" and r.trajectory.steps_run == 1000, r.explanation()
     if dtype == np.float64:
         assert r.fwd <= 1e-10 and r.grad <= 1e-10 and r.trajectory.max_rel() <= 1e-8
@@ -35,7 +35,7 @@ def test_parity(dtype):
 
 
 def test_corrected_seed_code_passes():
-    r = run_variant(SYSTEM, VARIANTS["corrected"])
+    r = seed_variant(SYSTEM, VARIANTS["corrected"])
     assert r.ok and not r.flagged and r.report.steps_run == 1000
 
 
@@ -47,7 +47,7 @@ def test_corrected_seed_code_passes():
     ("only relu_mask", {"0", "2"}),            # the mask sits below the top layer
 ])
 def test_each_bug_is_flagged_at_step_0_in_the_layers_it_touches(name, differ):
-    r = run_variant(SYSTEM, VARIANTS[name])
+    r = seed_variant(SYSTEM, VARIANTS[name])
     assert r.flagged and r.ok and r.report.first_failure == 0 and r.report.error is None
     failing = {d.name.split(".")[0] for d in r.report.diffs if not d.passed}
     assert failing == differ

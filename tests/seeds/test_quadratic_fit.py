@@ -1,12 +1,10 @@
 """Seed 001, the 1-10-20-30-40-1 network fitting x**2 + 2x - 3: the seed's settings diverge (both
 NumPy and torch, alike), the torch-default-init deviations train and match, and the seed's backward bugs
 are each flagged at step 0."""
-from functools import lru_cache
-
 import numpy as np
 import pytest
 
-from comparisons.seed_runs import run_system, run_variant
+from seed_results import seed_row, seed_variant
 from manual.seeds import get_systems
 from manual.seeds import quadratic_fit as qf
 
@@ -16,9 +14,8 @@ RELU, RELU_TI, MIXED, MIXED_TI = (get_systems(k)[0] for k in
 VARIANTS = {v.name: i for i, v in enumerate(RELU.variants)}
 
 
-@lru_cache(maxsize=None)
 def row(key, dtype):
-    return run_system(get_systems(key)[0], np.dtype(dtype))
+    return seed_row(key, dtype)
 
 
 def test_relu_form_draws_weights_then_one_batch_per_iteration_from_one_stream():
@@ -75,25 +72,26 @@ def test_deviation_trains_and_matches_over_the_full_step_count_in_float64(key):
 
 
 @pytest.mark.parametrize("key", ["quadratic_relu_torch_init", "quadratic_mixed_torch_init"])
-def test_float32_deviation_mismatch_is_not_in_the_step(key):
-    """Where the float32 criterion trips, one step from the NumPy run's own weights agrees with torch."""
+def test_float32_deviation_passes_every_step_with_margin(key):
+    """Judged on whole runs these rows tripped on rounding: a one-sample loss set by cancellation (the
+    mixed net, step 260), a bias passing near zero, the 10 000-step run's chaotic drift. Judged step by
+    step from the NumPy run's own weights, every step agrees with torch within twice the rounding bound."""
     r = row(key, "float32")
-    if r.trajectory.first_failure is not None:
-        assert r.one_step is not None and r.one_step.passed
+    system = get_systems(key)[0]
+    assert r.ok and r.verdict == "pass" and r.trajectory.steps_run == system.steps
+    assert r.trajectory.judged_by == "rounding" and r.margin >= 2, r.explanation()
 
 
-# Judged step by step, these rows tripped on single rounding events (a ReLU input crossing 0 in
-# NumPy-float32 a few steps before torch-float32; a one-sample loss set by cancellation); the criterion
-# is now judged on whole-run maxima (comparisons/trajectory.py, Float32Judge), and they pass it.
-@pytest.mark.parametrize("key", ["quadratic_relu_torch_init", "quadratic_mixed_torch_init"])
-def test_float32_deviation_passes_the_documented_criterion(key):
-    assert row(key, "float32").ok
+def test_float32_drift_of_the_long_run_is_reported_not_judged():
+    """Over 10 000 steps both float32 runs wander from float64 by percents (chaos, not a bug)."""
+    d = row("quadratic_relu_torch_init", "float32").trajectory.worst_drift()
+    assert d.manual > 1e-3 and d.torch > 1e-3
 
 
 @pytest.mark.parametrize("name,untouched", [("as written", set()), ("only sum_grad", set()),
                                             ("only stale", {"8"})])
 def test_each_bug_is_flagged_at_step_0(name, untouched):
-    r = run_variant(RELU, VARIANTS[name])
+    r = seed_variant(RELU, VARIANTS[name])
     assert r.flagged and r.ok and r.report.first_failure == 0 and r.report.error is None
     matching = {d.name.split(".")[0] for d in r.report.diffs if d.passed and d.kind == "param"}
     assert matching == untouched         # stale weights leave the top layer's own update right
@@ -112,12 +110,12 @@ def test_sum_grad_is_n_times_the_printed_means_gradient():
 
 
 def test_corrected_seed_code_is_not_flagged():
-    r = run_variant(RELU, VARIANTS["corrected"])
+    r = seed_variant(RELU, VARIANTS["corrected"])
     assert r.ok and not r.flagged and r.report.nonfinite_step == 3
 
 
 def test_scalar_class_as_written_is_flagged():
-    r = run_variant(MIXED, 0)
+    r = seed_variant(MIXED, 0)
     assert MIXED.variants[0].system is qf.SCALAR
     assert r.flagged and r.ok and r.report.first_failure == 0 and r.report.error is None
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import manual
-from comparisons.seed_runs import run_system, run_variant
+from seed_results import seed_row, seed_variant
 from comparisons.trainers import TorchTrainer
 from comparisons.trajectory import compare_trajectory
 from manual.seeds import relu_regression as rr
@@ -37,7 +37,7 @@ def test_the_seeds_net_and_loop_equal_our_mirror_bit_for_bit_in_float32():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_numpy_follows_the_seeds_torch_net(dtype):
-    r = run_system(NET, dtype)
+    r = seed_row(NET, dtype)
     assert r.ok and r.verdict == "pass" and r.trajectory.steps_run == 1000, r.explanation()
     if dtype == np.float64:
         assert r.fwd <= 1e-10 and r.grad <= 1e-10 and r.trajectory.max_rel() <= 1e-8
@@ -46,7 +46,7 @@ def test_numpy_follows_the_seeds_torch_net(dtype):
 
 def test_table_reports_what_the_seed_script_prints():
     seed = run_relu_regression_seed()
-    r = run_system(NET, np.float32)
+    r = seed_row(NET, np.float32)
     assert r.task_torch["test MSE"] == pytest.approx(seed["test_loss"], rel=1e-6)
     assert r.task_torch["R2"] == pytest.approx(seed["r2"], rel=1e-6)
     assert seed["test_loss"] == pytest.approx(0.00838, abs=1e-5) and seed["r2"] == pytest.approx(0.9887, abs=1e-4)
@@ -60,7 +60,7 @@ def test_bpnn_draws_its_weights_as_init_randn_with_random_biases():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_bpnn_parity(dtype):
-    r = run_system(BPNN, dtype)
+    r = seed_row(BPNN, dtype)
     assert r.ok and r.verdict == "pass" and r.trajectory.steps_run == 1000, r.explanation()
     if dtype == np.float64:
         assert r.fwd <= 1e-10 and r.grad <= 1e-10
@@ -81,11 +81,11 @@ def test_bpnn_with_the_torch_parts_settings_collapses_to_a_constant():
 
 
 def test_bpnn_as_written_with_the_seeds_1d_target_raises():
-    r = run_variant(BPNN, 0)
+    r = seed_variant(BPNN, 0)
     assert r.flagged and r.ok and r.report.first_failure == 0
     assert r.report.error.startswith("ValueError: shapes (80,80) and (1,2) not aligned")
 
 
 def test_bpnn_with_column_targets_passes():
-    r = run_variant(BPNN, 1)
+    r = seed_variant(BPNN, 1)
     assert r.ok and not r.flagged and r.report.steps_run == 1000

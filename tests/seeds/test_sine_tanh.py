@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from comparisons.seed_runs import run_system, run_variant
+from seed_results import seed_row, seed_variant
 from comparisons.trainers import TorchTrainer
 from comparisons.trajectory import compare_trajectory
 from manual import SGD, params_from_column_major
@@ -45,7 +45,7 @@ def test_manual_net_starts_from_the_seed_weights_converted_at_the_boundary():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_numpy_follows_the_seeds_own_torch_code_for_5000_steps(dtype):
-    r = run_system(SYSTEM, dtype)    # the reference here is torch_ref.seeds.SineTanhTrainer
+    r = seed_row(SYSTEM, dtype)    # the reference here is torch_ref.seeds.SineTanhTrainer
     assert r.ok and r.verdict == "pass", r.explanation()
     assert r.trajectory.steps_run == 5000 and not r.problems
     if dtype == np.float64:
@@ -63,7 +63,7 @@ def test_our_mirror_agrees_with_the_seeds_torch_code():
 
 
 def test_column_major_numpy_version_passes():
-    r = run_variant(SYSTEM, 0)
+    r = seed_variant(SYSTEM, 0)
     assert r.ok and not r.flagged and r.report.steps_run == 5000
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import manual
-from comparisons.seed_runs import run_system, run_variant
+from seed_results import seed_row, seed_variant
 from manual.seeds import xor
 
 SYSTEM = xor.SYSTEMS[0]
@@ -131,7 +131,7 @@ def test_manual_network_follows_the_seed_bit_for_bit(seed_run):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_parity_with_torch(dtype):
-    r = run_system(SYSTEM, dtype)
+    r = seed_row(SYSTEM, dtype)
     assert r.ok, r.explanation()
     assert r.trajectory.steps_run == 1000 and r.verdict == "pass"
     if dtype == np.float64:
@@ -140,7 +140,7 @@ def test_parity_with_torch(dtype):
 
 
 def test_as_written_is_flagged_with_the_name_error():
-    r = run_variant(SYSTEM, 0)
+    r = seed_variant(SYSTEM, 0)
     assert SYSTEM.variants[0].name == "as written" and r.flagged and r.ok
     assert r.report.first_failure == 0
     assert r.report.error.startswith("NameError: name 'targets' is not defined")
@@ -148,7 +148,7 @@ def test_as_written_is_flagged_with_the_name_error():
 
 
 def test_corrected_seed_code_passes():
-    r = run_variant(SYSTEM, 1)
+    r = seed_variant(SYSTEM, 1)
     assert r.ok and not r.flagged and r.report.steps_run == 1000
 
 

@@ -1,0 +1,146 @@
+"""The float32 judge: rounding bounds that are bounds, and a per-step shadow check that passes correct
+code and fails a 1% gradient error on every seed system."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import batches, nets
+
+import manual
+from comparisons.compare import compare_arrays
+from comparisons.rounding import allowance, step_bounds
+from comparisons.seed_runs import run_system
+from manual.seeds import SYSTEMS, system_by_key
+from torch_ref import mirror, mirror_loss, to_tensor
+from torch_ref.weights import to_manual_layout
+
+
+def exact_and_float32(net32, loss_name, X, y):
+    """loss and gradients of one step: manual in float32, torch in float32, and float64 from the same weights."""
+    loss = manual.make_loss(loss_name)
+    out = {}
+    for name, dt in (("np32", np.float32), ("np64", np.float64)):
+        net = _copy(net32, dt)
+        value = loss.forward(net.forward(X.astype(dt)), y.astype(dt))
+        net.backward(loss.backward())
+        out[name] = (float(value), {k: g.astype(np.float64) for k, g in net.grads.items()})
+    model = mirror(net32)
+    v = mirror_loss(loss)(model(to_tensor(X)), to_tensor(y))
+    v.backward()
+    out["torch32"] = (v.item(), {n: to_manual_layout(n, p.grad.numpy()).astype(np.float64)
+                                 for n, p in model.named_parameters()})
+    return loss, out
+
+
+def _copy(net32, dtype):
+    layers = [type(layer)(layer.fan_in, layer.fan_out, dtype=dtype) if isinstance(layer, manual.Linear)
+              else (manual.LeakyReLU(layer.slope) if isinstance(layer, manual.LeakyReLU) else type(layer)())
+              for layer in net32.layers]
+    net = manual.Sequential(*layers)
+    net.set_params({k: v.astype(dtype) for k, v in net32.get_params().items()})
+    return net
+
+
+@given(st.data())
+def test_each_float32_program_lies_within_the_bound_of_exact(data):
+    """The bound is one-sided: NumPy-float32 and torch-float32 each within it of the float64 result, every
+    element of the loss and of every gradient (ReLU kinks, saturated sigmoids and BCE included)."""
+    net = data.draw(nets(dtype=np.float32))
+    X, y = data.draw(batches(net))
+    loss_name = data.draw(st.sampled_from(["mse", "sum", "half_sum"] + (
+        ["bce", "bce_sum"] if type(net.layers[-1]) is manual.Sigmoid else [])))
+    loss, out = exact_and_float32(net, loss_name, X, y)
+    bounds = step_bounds(net, net.get_params(), loss, X, y)
+    exact_value, exact_grads = out["np64"]
+    for side in ("np32", "torch32"):
+        value, grads = out[side]
+        assert abs(value - exact_value) <= bounds.loss * 1.0001 + 1e-30, (side, "loss")
+        for name, g in grads.items():
+            excess = np.abs(g - exact_grads[name]) - bounds.grads[name]
+            assert (excess <= 1e-30).all(), (side, name, excess.max())
+
+
+def test_bounds_follow_the_cancellation_in_the_residual():
+    """A fitted one-sample MSE: prediction 3.3 from terms of ~50, target within 1e-6 of it. The allowed
+    error of the loss is set by the residual's rounding, not by the (tiny) loss itself."""
+    net = manual.build_mlp([1, 2, 1], "relu", dtype=np.float32)
+    net.set_params({"0.weight": np.array([[25.0, -25.0]], np.float32), "0.bias": np.array([1.0, 1.0], np.float32),
+                    "2.weight": np.array([[1.0], [-1.0]], np.float32), "2.bias": np.array([3.3], np.float32)})
+    X = np.array([[1.0]], np.float32)
+    y = net.forward(X).astype(np.float32) + np.float32(1e-6)
+    bounds = step_bounds(net, net.get_params(), manual.make_loss("mse"), X, y)
+    value = float(((net.forward(X) - y) ** 2).mean())
+    assert bounds.loss > 0.1 * value
+
+
+def injected(patch):
+    """A system's float32 row with `patch` applied to the NumPy net (never to torch's)."""
+    def run(key):
+        system = system_by_key(key)
+        build = system.build
+        system.build = lambda dtype: patch(build(dtype))
+        try:
+            return run_system(system, np.float32)
+        finally:
+            system.build = build
+    return run
+
+
+def scale_weight_grad(position, factor=1.01):
+    def patch(net):
+        layer = [lay for lay in net.layers if isinstance(lay, manual.Linear)][position]
+        backward = layer.backward
+
+        def scaled(dy):
+            dx = backward(dy)
+            layer.grads["weight"] = layer.grads["weight"] * layer.grads["weight"].dtype.type(factor)
+            return dx
+        layer.backward = scaled
+        return net
+    return patch
+
+
+def leaky_slope_in_backward(slope):
+    def patch(net):
+        for layer in net.layers:
+            if isinstance(layer, manual.LeakyReLU):
+                layer.backward = (lambda dy, lay=layer: np.where(lay.cache["mask"], dy, dy * dy.dtype.type(slope)))
+        return net
+    return patch
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("position", [0, -1], ids=["first layer", "last layer"])
+@pytest.mark.parametrize("key", [s.key for s in SYSTEMS])
+def test_a_gradient_1_percent_off_in_one_layer_fails_on_every_seed_system(key, position):
+    r = injected(scale_weight_grad(position))(key)
+    finding = r.trajectory.findings[0]
+    assert not r.ok and r.verdict == "FAIL" and r.trajectory.first_failure is not None
+    linear = [i for i, lay in enumerate(system_by_key(key).build(np.float32).layers)
+              if isinstance(lay, manual.Linear)][position]
+    assert finding.diff.kind == "grad" and finding.diff.name == f"{linear}.weight", str(r.trajectory)
+    assert "a gradient does not: the backward pass" in finding.note
+
+
+def test_a_leaky_relu_slope_of_0011_in_backward_only_fails():
+    r = injected(leaky_slope_in_backward(0.011))("leaky_relu_random")
+    assert not r.ok and r.trajectory.first_failure == 0
+    assert r.trajectory.findings[0].diff.kind == "grad"
+    assert "step 0 disagrees with torch's step from the same weights" in r.explanation()
+
+
+def test_allowance_mode_says_how_far_past_the_bound_and_the_margin():
+    d = compare_arrays(np.array([1.0, 2.0 + 3e-6]), np.array([1.0, 2.0]), name="0.bias", kind="grad",
+                       rtol=np.inf, allowance=allowance(np.array([1e-7, 1e-6])))
+    assert not d.passed and d.bad == 1 and d.worst_index == (1,) and d.margin == pytest.approx(2 / 3, rel=1e-6)
+    assert "> allowed 2.00e-06 (rounding bound; margin 0.667)" in d.details()
+    ok = compare_arrays(np.zeros(3), np.zeros(3), name="x", kind="grad", rtol=np.inf, allowance=allowance(0.0))
+    assert ok.passed and ok.margin == float("inf")
