@@ -2,7 +2,6 @@
 code and fails a 1% gradient error on every seed system."""
 import numpy as np
 import pytest
-import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import batches, nets
@@ -14,6 +13,8 @@ from comparisons.seed_runs import run_system
 from manual.seeds import SYSTEMS, system_by_key
 from torch_ref import mirror, mirror_loss, to_tensor
 from torch_ref.weights import to_manual_layout
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def exact_and_float32(net32, loss_name, X, y):
@@ -108,14 +109,6 @@ def leaky_slope_in_backward(slope):
                 layer.backward = (lambda dy, lay=layer: np.where(lay.cache["mask"], dy, dy * dy.dtype.type(slope)))
         return net
     return patch
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("position", [0, -1], ids=["first layer", "last layer"])

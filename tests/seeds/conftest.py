@@ -1,11 +1,7 @@
-"""The seed systems are tiny networks: torch runs them faster, and the same, on one thread."""
+"""The seed systems are tiny networks: every test here runs torch on one thread (tests/conftest.py)."""
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def seeds_on_one_thread(one_torch_thread):
     yield
-    torch.set_num_threads(threads)
