@@ -11,6 +11,7 @@ step_fn(params, X, y, lr) -> new_params: one plain SGD step, p - lr * dL/dp (in 
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -54,9 +55,10 @@ def _module_level_file(fn) -> str | None:
     if getattr(fn, "__globals__", {}).get(getattr(fn, "__name__", "")) is not fn:
         return None
     try:
-        return inspect.getsourcefile(fn)
+        path = inspect.getsourcefile(fn)
     except TypeError:
         return None
+    return path if path and path.endswith(".py") and os.path.isfile(path) else None   # not "<string>"
 
 
 def cli_flags(spec: LearnerSpec, kind: str, lr, steps, layout: str | None = None) -> str:

@@ -184,3 +184,10 @@ def test_the_output_layer_is_named_once():
 
     text = str(comparisons.check_grad_fn(grad_fn, **NET))
     assert "layer 2 (Linear 3->1), the output layer, already differs" in text and "layer layer" not in text
+
+
+def test_code_without_a_source_file_gets_a_python_rerun_line_not_a_command():
+    namespace: dict = {}
+    exec(compile("import sys\ndef grad_fn(params, X, y):\n    sys.exit(3)\n", "<string>", "exec"), namespace)
+    text = str(comparisons.check_grad_fn(namespace["grad_fn"], **NET))
+    assert "rerun     check_grad_fn(<your function>, sizes=" in text and "<string>:grad_fn" not in text
