@@ -102,8 +102,8 @@ class SystemResult:
             return None
         k, f = t.first_failure, t.findings[0]
         if t.judged_by == "rounding":
-            return (f"step {k} disagrees with torch's step from the same weights: {f.diff.label} off by "
-                    f"{f.diff.max_abs:.1e} > {f.diff.allowed:.1e} allowed by rounding; {f.note}")
+            return (f"{f.diff.label} off by {f.diff.max_abs:.1e} > {f.diff.allowed:.1e} allowed by rounding: "
+                    f"{f.note}")
         text = f"first mismatch at step {k}: {f.diff.label} rel {f.diff.rel:.1e} > {f.diff.rtol:.1e}"
         if self.one_step is not None:
             verb = "agrees" if self.one_step.passed else "DISAGREES"

@@ -247,9 +247,11 @@ def _shadow_finding(k: int, failed: list[TensorDiff]) -> Finding:
     where = {"loss": "the loss itself differs: the forward pass or the loss",
              "grad": "the loss matches, a gradient does not: the backward pass",
              "param": "loss and gradients match, the update does not: the optimizer step"}[first.kind]
+    ratio = (f"; at the worst element yours / torch = {first.manual_value / first.torch_value:.4f}"
+             if first.torch_value != 0 and first.kind != "param" else "")
     return Finding(first, note=(
         f"step {k}, taken by torch from the NumPy run's own weights entering it, disagrees beyond the "
-        f"rounding bound: {where}" + (f"; {more} more tensor(s) fail at this step" if more else "")))
+        f"rounding bound: {where}{ratio}" + (f"; {more} more tensor(s) fail at this step" if more else "")))
 
 
 def _nonfinite_finding(k: int, finite_manual: bool, finite_torch: bool, shadow: bool = False) -> Finding:

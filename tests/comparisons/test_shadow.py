@@ -93,8 +93,8 @@ def scale_weight_grad(position, factor=1.01):
         layer = [lay for lay in net.layers if isinstance(lay, manual.Linear)][position]
         backward = layer.backward
 
-        def scaled(dy):
-            dx = backward(dy)
+        def scaled(dy, *args, **kwargs):
+            dx = backward(dy, *args, **kwargs)
             layer.grads["weight"] = layer.grads["weight"] * layer.grads["weight"].dtype.type(factor)
             return dx
         layer.backward = scaled
@@ -103,10 +103,14 @@ def scale_weight_grad(position, factor=1.01):
 
 
 def leaky_slope_in_backward(slope):
+    """backward as written with another slope: where the layer scaled dy by its slope, scale by `slope`."""
     def patch(net):
         for layer in net.layers:
             if isinstance(layer, manual.LeakyReLU):
-                layer.backward = (lambda dy, lay=layer: np.where(lay.cache["mask"], dy, dy * dy.dtype.type(slope)))
+                def wrong(dy, *args, backward=layer.backward, **kwargs):
+                    dx = backward(dy, *args, **kwargs)
+                    return np.where(dx != dy, dy * dy.dtype.type(slope), dx)
+                layer.backward = wrong
         return net
     return patch
 
@@ -121,13 +125,14 @@ def test_a_gradient_1_percent_off_in_one_layer_fails_on_every_seed_system(key, p
               if isinstance(lay, manual.Linear)][position]
     assert finding.diff.kind == "grad" and finding.diff.name == f"{linear}.weight", str(r.trajectory)
     assert "a gradient does not: the backward pass" in finding.note
+    assert "yours / torch = 1.0100" in finding.note
 
 
 def test_a_leaky_relu_slope_of_0011_in_backward_only_fails():
     r = injected(leaky_slope_in_backward(0.011))("leaky_relu_random")
     assert not r.ok and r.trajectory.first_failure == 0
     assert r.trajectory.findings[0].diff.kind == "grad"
-    assert "step 0 disagrees with torch's step from the same weights" in r.explanation()
+    assert "step 0, taken by torch from the NumPy run's own weights entering it, disagrees" in r.explanation()
 
 
 def test_allowance_mode_says_how_far_past_the_bound_and_the_margin():
