@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import torch
@@ -174,6 +175,10 @@ def run(args: argparse.Namespace) -> int:
         jobs += [("variant", s.key, i) for s in systems for i in range(len(s.variants))]
     try:
         done = run_jobs(jobs, args.jobs)
+    except BrokenProcessPool:
+        print("error: a worker process died without a result (killed, or crashed in native code: a BLAS kernel "
+              "this CPU cannot run?); rerun with --jobs 1 to see where", file=sys.stderr)
+        return 1
     finally:
         torch.set_num_threads(threads)
     text, bad = render(systems, done, verbose=args.verbose, seconds=time.perf_counter() - start)

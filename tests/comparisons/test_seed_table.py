@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,11 @@ def test_kernel_matrix_shows_margins_fallbacks_failures_and_crashes():
     assert re.search(r"^xor\s+float32\s+4.4\s+FAIL 0.5$", text, re.M)
     assert "Core2: crashed (SIGILL)" in text and "NOT met (Cooperlake 0.5)" in text
     assert re.search(r"^smallest margin\s+4.4\s+0.5$", text, re.M)
+
+
+def test_a_worker_that_dies_is_an_error_not_a_traceback(monkeypatch, capsys):
+    def dies(jobs, n_jobs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+    monkeypatch.setattr(seed_table, "run_jobs", dies)
+    assert seed_table.run(args(seed="xor")) == 1
+    assert "a worker process died without a result" in capsys.readouterr().err
