@@ -27,8 +27,8 @@ class ManualTrainer:
         self.net, self.loss, self.opt = net, loss, opt
 
     def step(self, X, y):
-        value = self.loss.forward(self.net.forward(X), y)
-        self.net.backward(self.loss.backward())
+        value = self.loss.forward(self.net.forward(X, record=False), y)
+        self.net.backward(self.loss.backward(), need_input_grad=False, record=False)
         self.opt.step(self.net)
         return float(value)
 

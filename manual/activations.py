@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .select import keep_where, select
 from .validate import lookup
 
 
@@ -30,29 +31,42 @@ class Identity(Activation):
 
 
 class ReLU(Activation):
-    r"""y = max(0, x).  Backward: dL/dx = dL/dy * [x > 0]  (derivative 0 at x == 0, as torch)."""
+    r"""y = max(0, x).  Backward: dL/dx = dL/dy where y > 0, else 0  (derivative 0 at x == 0, as torch).
+
+    Exactly torch.relu: NaN propagates, -0.0 stays -0.0 (np.maximum(0, x) returns x on a tie or a NaN),
+    and backward is torch's threshold_backward, `0 if y <= 0 else dy` (a NaN unit passes dy on).
+    """
 
     def forward(self, x):
-        self.cache = {"mask": x > 0}
-        return np.where(self.cache["mask"], x, np.zeros((), x.dtype))
+        y = np.maximum(x.dtype.type(0), x)
+        self.cache = {"y": y}
+        return y
 
     def backward(self, dy):
-        return np.where(self.cache["mask"], dy, np.zeros((), dy.dtype))
+        return keep_where(~(self.cache["y"] <= 0), dy)
+
+    def active(self) -> np.ndarray:
+        """Where the last forward's input was > 0 (gradcheck compares these across a nudge for kinks)."""
+        return self.cache["y"] > 0
 
 
 class LeakyReLU(Activation):
-    r"""y = x if x > 0 else slope * x.  Backward: dL/dx = dL/dy * (1 if x > 0 else slope)."""
+    r"""y = x if x > 0 else slope * x.  Backward: dL/dx = dL/dy * (1 if x > 0 else slope), using cached x."""
 
     def __init__(self, slope: float = 0.01):
         super().__init__()
         self.slope = float(slope)
 
     def forward(self, x):
-        self.cache = {"mask": x > 0}
-        return np.where(self.cache["mask"], x, x * x.dtype.type(self.slope))
+        self.cache = {"x": x}
+        return select(x > 0, x, x * x.dtype.type(self.slope))
 
     def backward(self, dy):
-        return np.where(self.cache["mask"], dy, dy * dy.dtype.type(self.slope))
+        return select(self.cache["x"] > 0, dy, dy * dy.dtype.type(self.slope))
+
+    def active(self) -> np.ndarray:
+        """Where the last forward's input was > 0 (gradcheck compares these across a nudge for kinks)."""
+        return self.cache["x"] > 0
 
     def describe(self) -> str:
         return f"LeakyReLU({self.slope!r})"

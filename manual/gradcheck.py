@@ -84,7 +84,7 @@ def gradcheck(net: Sequential, loss, x: np.ndarray, y: np.ndarray, *, h: float =
     analytic = {k: v.copy() for k, v in net.grads.items()}
 
     def signature():
-        return [layer.cache["mask"] for layer in net.layers if "mask" in layer.cache]
+        return [layer.active() for layer in net.layers if hasattr(layer, "active")]
 
     # below this absolute difference, rounding in f (about eps * |L| per evaluation) dominates the
     # central difference, so a relative error there says nothing (e.g. a saturated sigmoid's 1e-13 gradient)

@@ -11,7 +11,7 @@ class Linear:
     r"""y = x @ W + b, with W of shape (fan_in, fan_out) and b of shape (fan_out,).
 
     Backward, given dy = dL/dy of shape (N, fan_out):
-        dL/dW = x.T @ dy        dL/db = dy.sum(axis=0)        dL/dx = dy @ W.T
+        dL/dW = x.T @ dy        dL/db = dy.sum(axis=0)        dL/dx = dy @ W.T  (skipped if not needed)
     torch.nn.Linear keeps weight as (fan_out, fan_in); torch_ref/weights.py transposes, nothing else does.
     """
 
@@ -30,11 +30,12 @@ class Linear:
         self.cache = {"x": x}
         return x @ W + b
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
+    def backward(self, dy: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Sets grads; returns dL/dx, or None when `need_input_grad` is False (a first layer in training)."""
         x = self.cache["x"]
         check_array("Linear dy", dy, dtype=x.dtype, shape=(x.shape[0], self.fan_out), finite=False)
         self.grads = {"weight": x.T @ dy, "bias": dy.sum(axis=0)}
-        return dy @ self.params["weight"].T
+        return dy @ self.params["weight"].T if need_input_grad else None
 
     def describe(self) -> str:
         return f"Linear {self.fan_in}->{self.fan_out}"

@@ -18,6 +18,7 @@ class Sequential:
 
     forward(x) records every layer's output in `outputs`; backward(dy) records dL/d(output of layer i)
     in `deltas` (for a Linear that is dL/dz, for an activation dL/da), fills `grads` and returns dL/dx.
+    Training passes record=False (nothing kept beyond the layers' caches) and need_input_grad=False.
     Parameter names are "<layer index>.<weight|bias>", exactly torch.nn.Sequential's state_dict keys.
     """
 
@@ -39,6 +40,7 @@ class Sequential:
         self.layers = list(layers)
         self.outputs: list[np.ndarray] = []
         self.deltas: list[np.ndarray] = []
+        self._output_shape: tuple | None = None
 
     # ---- structure -------------------------------------------------------------------------------
     @property
@@ -107,23 +109,35 @@ class Sequential:
         self.set_params(values)
 
     # ---- maths -----------------------------------------------------------------------------------
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def forward(self, x: np.ndarray, record: bool = True) -> np.ndarray:
+        """The network's output; with `record`, every layer's output is kept in `outputs`."""
         check_array("network input", x, dtype=self.dtype, shape=(None, self.sizes[0]), finite=False)
-        self.outputs = []
+        self.outputs, self._output_shape = [], None
         for layer in self.layers:
             x = layer.forward(x)
-            self.outputs.append(x)
+            if record:
+                self.outputs.append(x)
+        self._output_shape = x.shape
         return x
 
     __call__ = forward
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
-        if not self.outputs:
+    def backward(self, dy: np.ndarray, need_input_grad: bool = True, record: bool = True) -> np.ndarray | None:
+        """Fills `grads`; returns dL/dx, or None without `need_input_grad` (training never reads it, and
+        the first Linear then skips its largest product). With `record`, every dL/d(output) is kept in
+        `deltas`."""
+        if self._output_shape is None:
             raise RuntimeError("backward() called before forward()")
-        check_array("dL/d(output)", dy, dtype=self.dtype, shape=self.outputs[-1].shape, finite=False)
-        self.deltas = [None] * len(self.layers)
-        for i in reversed(range(len(self.layers))):
-            self.deltas[i] = dy
+        check_array("dL/d(output)", dy, dtype=self.dtype, shape=self._output_shape, finite=False)
+        self.deltas = [None] * len(self.layers) if record else []
+        # without dL/dx, stop at the first Linear: the layers before it have no parameters
+        first = 0 if need_input_grad else self.layers.index(self.linears[0])
+        for i in reversed(range(first, len(self.layers))):
+            if record:
+                self.deltas[i] = dy
+            if i == first and not need_input_grad:
+                self.layers[i].backward(dy, need_input_grad=False)
+                return None
             dy = self.layers[i].backward(dy)
         return dy
 

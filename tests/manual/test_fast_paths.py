@@ -1,0 +1,163 @@
+"""Training's fast paths change no bit: ReLU/LeakyReLU by bit selects, no recording, no first-layer dL/dx.
+
+The reference is the readable path: np.where straight from torch's definitions, every output and delta
+recorded, dL/dx computed. Both train every seed system (and larger nets) for 10 steps in float32 and
+float64; the parameters must be equal byte for byte, NaN payloads included.
+"""
+import numpy as np
+import pytest
+import torch
+
+import manual
+from comparisons.trainers import ManualTrainer
+from manual.activations import LeakyReLU, ReLU
+from manual.select import keep_where, select
+from manual.seeds import SYSTEMS
+
+DTYPES = [np.float32, np.float64]
+SPECIALS = [-0.0, 0.0, np.nan, -np.nan, -1.0, 2.0, np.inf, -np.inf, 1e-45, -1e-45, 5e-324, -5e-324, 3.5, -2.5]
+
+
+class WhereReLU(ReLU):
+    """torch.relu spelled with np.where: forward x < 0 ? 0 : x; backward y <= 0 ? 0 : dy."""
+
+    def forward(self, x):
+        self.cache = {"y": np.where(x < 0, x.dtype.type(0), x)}
+        return self.cache["y"]
+
+    def backward(self, dy):
+        return np.where(self.cache["y"] <= 0, dy.dtype.type(0), dy)
+
+
+class OldReLU(WhereReLU):
+    """The np.where ReLU manual/ had before: NaN became 0 and -0.0 became +0.0 (torch keeps both)."""
+
+    def forward(self, x):
+        self.cache = {"mask": x > 0}
+        return np.where(self.cache["mask"], x, np.zeros((), x.dtype))
+
+    def backward(self, dy):
+        return np.where(self.cache["mask"], dy, np.zeros((), dy.dtype))
+
+
+class WhereLeakyReLU(LeakyReLU):
+    """torch's leaky_relu spelled with np.where: x > 0 ? x : slope * x, and so dy."""
+
+    def forward(self, x):
+        self.cache = {"x": x}
+        return np.where(x > 0, x, x * x.dtype.type(self.slope))
+
+    def backward(self, dy):
+        return np.where(self.cache["x"] > 0, dy, dy * dy.dtype.type(self.slope))
+
+
+class RecordingTrainer(ManualTrainer):
+    """Training on the readable path: record everything, compute dL/dx."""
+
+    def step(self, X, y):
+        value = self.loss.forward(self.net.forward(X), y)
+        dx = self.net.backward(self.loss.backward())
+        assert dx.shape == X.shape and len(self.net.deltas) == len(self.net.outputs) == len(self.net.layers)
+        self.opt.step(self.net)
+        return float(value)
+
+
+def with_where_activations(net: manual.Sequential, relu=WhereReLU) -> manual.Sequential:
+    """A copy of net whose ReLU/LeakyReLU layers are the np.where references."""
+    swap = {ReLU: lambda a: relu(), LeakyReLU: lambda a: WhereLeakyReLU(a.slope)}
+    layers = [swap[type(a)](a) if type(a) in swap else a for a in net.layers]
+    copy = manual.Sequential(*[manual.Linear(a.fan_in, a.fan_out, dtype=net.dtype) if isinstance(a, manual.Linear)
+                               else a for a in layers])
+    copy.set_params(net.get_params())
+    return copy
+
+
+def train(trainer_cls, net, loss, lr, batches) -> dict:
+    trainer = trainer_cls(net, loss, manual.SGD(lr))
+    with np.errstate(all="ignore"):
+        for X, y in batches:
+            trainer.step(X, y)
+    return net.get_params()
+
+
+def assert_same_bytes(fast: dict, slow: dict, where: str) -> None:
+    differ = [n for n in fast if fast[n].tobytes() != slow[n].tobytes()]
+    assert not differ, f"{where}: {differ} differ"
+
+
+def seed_cases():
+    for system in SYSTEMS:
+        for dtype in DTYPES:
+            yield pytest.param(system, dtype, id=f"{system.key}-{np.dtype(dtype).name}")
+
+
+@pytest.mark.parametrize("system, dtype", list(seed_cases()))
+def test_training_fast_path_is_bit_identical_on_every_seed_system(system, dtype):
+    data = system.data.astype(dtype)
+    batches = [data.batch(k) for k in range(10)]
+    fast = system.build(dtype)
+    slow, old = with_where_activations(fast), with_where_activations(fast, OldReLU)
+    fast_params = train(ManualTrainer, fast, system.make_loss(), system.lr, batches)
+    assert_same_bytes(fast_params, train(RecordingTrainer, slow, system.make_loss(), system.lr, batches), "vs torch's where")
+    old_params = train(RecordingTrainer, old, system.make_loss(), system.lr, batches)
+    if all(np.isfinite(v).all() for v in old_params.values()):   # the old ReLU swallowed NaN; finite runs agree
+        assert_same_bytes(fast_params, old_params, "vs the old np.where ReLU")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "tanh", "sigmoid"])
+def test_training_fast_path_is_bit_identical_on_a_wider_net(act, dtype):
+    rng = np.random.RandomState(0)
+    fast = manual.init_torch_default(manual.build_mlp([32, 64, 64, 10], act, dtype=dtype), rng)
+    slow = with_where_activations(fast)
+    batches = [(rng.randn(16, 32).astype(dtype), rng.randn(16, 10).astype(dtype))] * 10
+    loss = manual.make_loss("mse")
+    assert_same_bytes(train(ManualTrainer, fast, loss, 0.05, batches), train(RecordingTrainer, slow, loss, 0.05, batches),
+                      act)
+
+
+def special_arrays(dtype):
+    rng = np.random.RandomState(1)
+    for n in (1, 7, 16, 33, 67):        # SIMD widths and their tails
+        yield rng.choice(SPECIALS, n + 1).astype(dtype)[1:]          # unaligned
+    x = rng.choice(SPECIALS, (9, 37)).astype(dtype)
+    yield x
+    yield x.T                            # not C-contiguous
+    yield x[:, ::3]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("make, torch_fn", [(ReLU, torch.relu), (lambda: LeakyReLU(0.2), lambda t: torch.nn.functional.leaky_relu(t, 0.2))],
+                         ids=["relu", "leaky_relu"])
+def test_activation_equals_torch_bit_for_bit_on_zeros_nans_and_infinities(make, torch_fn, dtype):
+    for x in special_arrays(dtype):
+        dy = np.resize(np.array(SPECIALS[::-1], dtype), x.shape)
+        layer = make()
+        x_t = torch.from_numpy(np.ascontiguousarray(x)).requires_grad_()
+        y_t = torch_fn(x_t)
+        y_t.backward(torch.from_numpy(dy))
+        y, dx = layer.forward(x), layer.backward(dy)
+        assert np.ascontiguousarray(y).tobytes() == y_t.detach().numpy().tobytes(), f"forward on {x!r}"
+        assert np.ascontiguousarray(dx).tobytes() == x_t.grad.numpy().tobytes(), f"backward on {x!r}"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bit_selects_equal_np_where(dtype):
+    for x in special_arrays(dtype):
+        b = np.resize(np.array(SPECIALS[::-1], dtype), x.shape)
+        mask = np.resize(np.array([True, False, False, True, True]), x.shape)
+        assert select(mask, x, b).tobytes() == np.ascontiguousarray(np.where(mask, x, b)).tobytes()
+        assert keep_where(mask, x).tobytes() == np.ascontiguousarray(np.where(mask, x, dtype(0))).tobytes()
+
+
+def test_backward_without_input_grad_returns_none_and_the_same_grads():
+    rng = np.random.RandomState(0)
+    net = manual.init_torch_default(manual.build_mlp([3, 4, 2], "relu"), rng)
+    X, dy = rng.randn(5, 3), rng.randn(5, 2)
+    net.forward(X)
+    assert net.backward(dy).shape == X.shape
+    full = {k: v.copy() for k, v in net.grads.items()}
+    net.forward(X, record=False)
+    assert net.backward(dy, need_input_grad=False, record=False) is None
+    assert net.outputs == [] and net.deltas == []
+    assert_same_bytes(net.grads, full, "grads")
