@@ -9,13 +9,15 @@ from .layout import (batch_from_column_major, batch_to_column_major, params_from
 from .linear import Linear
 from .losses import LOSSES, BCELoss, MSELoss, make_loss
 from .network import Params, Sequential, build_mlp
-from .optim import SGD
+from .optim import (OPTIMIZERS, SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, LRScheduler, Optimizer,
+                    RMSprop, StepLR, make_optimizer)
 
 __all__ = [
-    "ACTIVATIONS", "LOSSES", "ArchitectureMismatch", "BCELoss", "DTypeError", "GradcheckResult", "Identity",
-    "LeakyReLU", "Linear", "MSELoss", "NonFiniteError", "Params", "ParityInputError", "ReLU", "SGD",
-    "Sequential", "ShapeError", "Sigmoid", "Tanh", "UnknownNameError", "batch_from_column_major",
+    "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "ArchitectureMismatch", "BCELoss",
+    "CosineAnnealingLR", "DTypeError", "GradcheckResult", "Identity", "LRScheduler", "LeakyReLU", "Linear",
+    "MSELoss", "NonFiniteError", "Optimizer", "Params", "ParityInputError", "RMSprop", "ReLU", "Sequential",
+    "ShapeError", "Sigmoid", "StepLR", "Tanh", "UnknownNameError", "batch_from_column_major",
     "batch_to_column_major", "build_mlp", "gradcheck", "init_randn", "init_torch_default", "initialise",
-    "make_activation", "make_loss", "numerical_gradient", "params_from_column_major",
-    "params_to_column_major", "relative_error",
+    "make_activation", "make_loss", "make_optimizer", "numerical_gradient", "params_from_column_major",
+    "params_to_column_major", "relative_error"
 ]

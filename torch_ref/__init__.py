@@ -1,9 +1,10 @@
 """torch.nn mirrors of manual networks, with identical weights copied in both directions."""
-from .models import (HalfSumLoss, manual_from_torch, mirror, mirror_loss, mirror_optimizer, to_tensor,
-                     torch_layer, torch_layer_kind)
+from .models import (HalfSumLoss, manual_from_torch, mirror, mirror_loss, to_tensor, torch_layer,
+                     torch_layer_kind)
+from .optim import mirror_optimizer, mirror_scheduler
 from .weights import (check_same_architecture, copy_into_manual, copy_into_torch, numpy_dtype,
                       torch_dtype)
 
 __all__ = ["HalfSumLoss", "check_same_architecture", "copy_into_manual", "copy_into_torch",
-           "manual_from_torch", "mirror", "mirror_loss", "mirror_optimizer", "numpy_dtype", "to_tensor",
+           "manual_from_torch", "mirror", "mirror_loss", "mirror_optimizer", "mirror_scheduler", "numpy_dtype", "to_tensor",
            "torch_dtype", "torch_layer", "torch_layer_kind"]

@@ -1,4 +1,4 @@
-"""torch.nn twins of manual networks, losses and optimizers."""
+"""torch.nn twins of manual networks and losses (optimizers: optim.py, re-exported here)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +8,7 @@ from torch import nn
 import manual
 from manual.errors import ArchitectureMismatch
 
+from .optim import mirror_optimizer, mirror_scheduler
 from .weights import copy_into_manual, copy_into_torch, numpy_dtype, torch_dtype
 
 
@@ -77,11 +78,6 @@ def mirror_loss(loss) -> nn.Module:
     raise ArchitectureMismatch(f"no torch twin for loss {loss!r}")
 
 
-def mirror_optimizer(opt: manual.SGD, model: nn.Module) -> torch.optim.SGD:
-    """torch.optim.SGD with the same learning rate (no momentum, dampening or weight decay)."""
-    return torch.optim.SGD(model.parameters(), lr=opt.lr)
-
-
 def to_tensor(a: np.ndarray) -> torch.Tensor:
     """NumPy -> torch, same dtype, no copy of meaning (float32 stays float32)."""
     torch_dtype(a.dtype)  # raises on unsupported dtypes
@@ -89,4 +85,4 @@ def to_tensor(a: np.ndarray) -> torch.Tensor:
 
 
 __all__ = ["HalfSumLoss", "copy_into_manual", "manual_from_torch", "mirror", "mirror_loss",
-           "mirror_optimizer", "to_tensor", "torch_layer", "torch_layer_kind"]
+           "mirror_optimizer", "mirror_scheduler", "to_tensor", "torch_layer", "torch_layer_kind"]

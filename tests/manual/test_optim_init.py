@@ -1,4 +1,5 @@
-"""SGD against torch.optim.SGD; the seeded initialisers against the seeds' draws and torch's default."""
+"""Plain SGD against torch.optim.SGD (the other optimizers: test_optimizers.py); the seeded initialisers
+against the seeds' draws and torch's default."""
 import math
 
 import numpy as np
@@ -46,10 +47,17 @@ def test_sgd_updates_live_arrays_in_place_and_leaves_grads():
     assert all(np.array_equal(arrays[k], v) for k, v in expected.items())
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, math.nan, math.inf, "0.1", None])
+@pytest.mark.parametrize("lr", [-0.1, math.nan, math.inf, "0.1", None])
 def test_sgd_rejects_bad_learning_rate(lr):
-    with pytest.raises(ParityInputError, match="learning rate"):
+    with pytest.raises(ParityInputError, match="Invalid learning rate"):
         SGD(lr)
+
+
+def test_sgd_accepts_zero_learning_rate_as_torch_does():
+    net = net_with_grads(np.float64)
+    before = net.get_params()
+    SGD(0).step(net)   # torch.optim.SGD(params, lr=0) is valid too (a schedule may also reach 0)
+    assert all(np.array_equal(net.params[k], v) for k, v in before.items())
 
 
 # ---- init_randn: the seeds' draws, in the seeds' order --------------------------------------------------

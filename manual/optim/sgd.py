@@ -1,0 +1,59 @@
+"""SGD with torch.optim.SGD's options: momentum, dampening, weight decay, Nesterov, maximize."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ParityInputError
+from .base import Optimizer, check_flag, check_number
+from .ops import add, scalar
+
+
+class SGD(Optimizer):
+    r"""torch.optim.SGD(lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False).
+
+    g = -grad if maximize else grad;  g = g + weight_decay p
+    momentum: b = g at the first step (not dampened), then b = momentum b + (1 - dampening) g;
+              g = g + momentum b (nesterov) or g = b
+    p <- p - lr g.  With no option set this is p -= lr * grad, as before, bit for bit.
+    """
+
+    HYPER = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+
+    def __init__(self, lr: float, momentum: float = 0, dampening: float = 0, weight_decay: float = 0,
+                 nesterov: bool = False, maximize: bool = False):
+        super().__init__()
+        self.lr = check_number("learning rate", lr)
+        self.momentum = check_number("momentum value", momentum)
+        self.dampening = check_number("dampening value", dampening, low=-np.inf)
+        self.weight_decay = check_number("weight_decay value", weight_decay)
+        self.nesterov = check_flag("nesterov", nesterov)
+        self.maximize = check_flag("maximize", maximize)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ParityInputError("Nesterov momentum requires a momentum and zero dampening "
+                                   f"(got momentum={self.momentum}, dampening={self.dampening})")
+
+    @property
+    def plain(self) -> bool:
+        """True when the update is p -= lr * grad (no momentum, weight decay or maximize)."""
+        return self.momentum == 0 and self.weight_decay == 0 and not self.maximize
+
+    def step(self, net) -> None:
+        if not self.plain:
+            return super().step(net)
+        grads = net.grads
+        for name, p in net.params.items():
+            p -= p.dtype.type(self.lr) * grads[name]
+
+    def update(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
+        g = -grad if self.maximize else grad
+        if self.weight_decay != 0:
+            g = add(g, p, self.weight_decay)
+        if self.momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
+            else:
+                buf *= scalar(buf, self.momentum)
+                buf += scalar(buf, 1 - self.dampening) * g
+            g = add(g, buf, self.momentum) if self.nesterov else buf
+        p -= scalar(p, self.lr) * g
