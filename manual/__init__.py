@@ -3,7 +3,9 @@ from .activations import ACTIVATIONS, Identity, LeakyReLU, ReLU, Sigmoid, Tanh, 
 from .errors import (ArchitectureMismatch, DTypeError, NonFiniteError, ParityInputError, ShapeError,
                      UnknownNameError)
 from .gradcheck import GradcheckResult, gradcheck, numerical_gradient, relative_error
-from .init import init_randn, init_torch_default, initialise
+from .init import (calculate_fan_in_and_fan_out, calculate_gain, constant_, init_linear_weights, init_randn,
+                   init_torch_default, initialise, kaiming_normal_, kaiming_uniform_, ones_, orthogonal_,
+                   xavier_normal_, xavier_uniform_, zeros_)
 from .layout import (batch_from_column_major, batch_to_column_major, params_from_column_major,
                      params_to_column_major)
 from .linear import Linear
@@ -17,7 +19,9 @@ __all__ = [
     "CosineAnnealingLR", "DTypeError", "GradcheckResult", "Identity", "LRScheduler", "LeakyReLU", "Linear",
     "MSELoss", "NonFiniteError", "Optimizer", "Params", "ParityInputError", "RMSprop", "ReLU", "Sequential",
     "ShapeError", "Sigmoid", "StepLR", "Tanh", "UnknownNameError", "batch_from_column_major",
-    "batch_to_column_major", "build_mlp", "gradcheck", "init_randn", "init_torch_default", "initialise",
-    "make_activation", "make_loss", "make_optimizer", "numerical_gradient", "params_from_column_major",
-    "params_to_column_major", "relative_error"
+    "batch_to_column_major", "build_mlp", "calculate_fan_in_and_fan_out", "calculate_gain", "constant_",
+    "gradcheck", "init_linear_weights", "init_randn", "init_torch_default", "initialise", "kaiming_normal_",
+    "kaiming_uniform_", "make_activation", "make_loss", "make_optimizer", "numerical_gradient", "ones_",
+    "orthogonal_", "params_from_column_major", "params_to_column_major", "relative_error", "xavier_normal_",
+    "xavier_uniform_", "zeros_"
 ]

@@ -71,4 +71,5 @@ class CosineAnnealingLR(LRScheduler):
         e, T, lr = self.last_epoch, self.T_max, self.optimizer.lr
         if (e - 1 - T) % (2 * T) == 0:
             return lr + (self.base_lr - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
-        return (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T)) * (lr - self.eta_min) + self.eta_min
+        ratio = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
+        return ratio * (lr - self.eta_min) + self.eta_min
