@@ -1,137 +1,158 @@
-"""`python -m comparisons bench`: time one training step (forward, loss, backward, SGD) in NumPy and
-in torch on the same network and batch, and print both and their ratio, measured in the same run.
+"""`python -m comparisons bench`: one training step (forward, MSE loss, backward, SGD update) timed five
+ways on the same network, batch and initial weights (comparisons/bench_steps.py): manual/, a plain
+hand-written NumPy step, torch eager with torch.optim.SGD, torch with a bare no_grad update, and the GEMM
+floor (only the matrix products), in float32 and float64.
 
-Figures are the median of `--repeats` timed blocks of `--steps` steps each, after one warm-up block;
-they depend on the machine, its BLAS and its thread count, which the header prints.
-
-Memory: the peak extra memory of one step beyond what is held before it. NumPy's is read with
-tracemalloc (NumPy reports its array buffers to it; Python objects count too, which matters only for the
-tiniest nets); torch's is rebuilt from its profiler's allocation events (tensor memory), in time order.
+Per case and dtype: a warm-up, then `--repeats` timed blocks of the same number of steps for each
+implementation, interleaved (the order rotates every repeat), so slow drift on a shared machine hits every
+implementation alike; medians, min-max, and ratios of medians pair by pair, all from one run. Threads of
+NumPy's BLAS and of torch are pinned (`--threads`, default 1) and printed with the machine, BLAS and
+versions. Memory: the peak extra memory of one step, manual/ by tracemalloc and torch eager by its
+profiler (comparisons/bench_memory.py). Ctrl-C keeps what was measured, prints it marked INCOMPLETE and
+exits 130.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
+import json
 import os
-import sys
-import tracemalloc
-import warnings
-import platform
 import statistics
+import sys
+import tempfile
 import time
 
-import numpy as np
-import torch
+from .bench_cases import select_cases
 
-import manual
-
-from .trainers import ManualTrainer, TorchTrainer
-
-# (label, sizes, activation, batch): the seeds' shapes, then larger ones where BLAS starts to matter
-CASES = [
-    ("xor 2-4-1", [2, 4, 1], "relu", 4),
-    ("sine 1-4-1", [1, 4, 1], "tanh", 20),
-    ("quadratic 1-10-20-30-40-1", [1, 10, 20, 30, 40, 1], "relu", 100),
-    ("mlp 64-256-256-10", [64, 256, 256, 10], "relu", 256),
-    ("mlp 256-1024-1024-10", [256, 1024, 1024, 10], "relu", 512),
-]
-
-
-def time_steps(trainer, X, y, steps: int, repeats: int) -> float:
-    """Median seconds per step."""
-    for _ in range(steps):
-        trainer.step(X, y)
-    blocks = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            trainer.step(X, y)
-        blocks.append((time.perf_counter() - t0) / steps)
-    return statistics.median(blocks)
-
-
-def numpy_peak_bytes(trainer: ManualTrainer, X, y) -> int:
-    """Peak extra bytes traced during one step."""
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        trainer.step(X, y)
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
-@contextlib.contextmanager
-def _quiet_native_output():
-    """Silence what torch's C++ profiler prints on file descriptors 1 and 2 (start/stop notices and a
-    warning about blocks allocated before it started), which Python's warnings filter cannot reach."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 1)
-        os.dup2(null.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-
-
-def torch_peak_bytes(trainer: TorchTrainer, X, y) -> int:
-    """Peak of the running sum of torch's allocations and frees (profiler events) during one step."""
-    from torch.profiler import ProfilerActivity, profile
-
-    with warnings.catch_warnings(), _quiet_native_output():
-        warnings.simplefilter("ignore")
-        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-            trainer.step(X, y)
-    events = sorted((e for e in prof.events() if e.self_cpu_memory_usage), key=lambda e: e.time_range.start)
-    running = peak = 0
-    for e in events:
-        running += e.self_cpu_memory_usage
-        peak = max(peak, running)
-    return peak
-
-
-def bench_case(sizes, activation, batch, dtype, steps, repeats) -> dict:
-    """Seconds per step and peak extra bytes of one step, NumPy and torch, on the same net and batch."""
-    rng = np.random.RandomState(0)
-    net = manual.init_torch_default(manual.build_mlp(sizes, activation, dtype=dtype), rng)
-    X = rng.randn(batch, sizes[0]).astype(dtype)
-    y = rng.randn(batch, sizes[-1]).astype(dtype)
-    loss, opt = manual.make_loss("mse"), manual.SGD(1e-3)
-    mine, theirs = ManualTrainer(net, loss, opt), TorchTrainer.mirroring(net, loss, opt)
-    t_torch = time_steps(theirs, X, y, steps, repeats)
-    t_numpy = time_steps(mine, X, y, steps, repeats)
-    return {"t_numpy": t_numpy, "t_torch": t_torch, "m_numpy": numpy_peak_bytes(mine, X, y),
-            "m_torch": torch_peak_bytes(theirs, X, y)}
+DTYPES = ("float32", "float64")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    parser.add_argument("--steps", type=int, default=50, help="steps per timed block (default 50)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed blocks; the median is kept (default 5)")
-    parser.add_argument("--quick", action="store_true", help="only the seeds' small shapes")
+    parser.add_argument("--cases", metavar="NAME,...", help="comma-separated case names (default: every case)")
+    parser.add_argument("--dtype", choices=[*DTYPES, "both"], default="both", help="default: both")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="threads for NumPy's BLAS and for torch each (default 1)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed blocks per implementation (default 7; --quick 3)")
+    parser.add_argument("--steps", type=int, default=None, help="steps per block (default: ~0.03 s a block, 1-200)")
+    parser.add_argument("--quick", action="store_true", help=f"a small subset (xor, sine, mnist_b64), fewer repeats")
+    parser.add_argument("--json", metavar="PATH", help="also write every figure to PATH (JSON)")
+
+
+def _time_block(step, n: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(n):
+        step()
+    return (time.perf_counter() - t0) / n
+
+
+def steps_per_block(steps: dict, fixed: int | None, target_s: float = 0.03) -> int:
+    """The steps per timed block: `fixed`, else enough for ~target_s with the slowest implementation."""
+    if fixed:
+        return fixed
+    slowest = max(_time_block(step, 1) for step in steps.values())
+    return max(1, min(200, int(target_s / max(slowest, 1e-9))))
+
+
+def measure(case, dtype: str, repeats: int, fixed_steps: int | None) -> dict:
+    """Every implementation's seconds per step on one case, interleaved, and the peak memory of one step."""
+    import numpy as np
+
+    from .bench_memory import numpy_peak_bytes, torch_peak_bytes
+    from .bench_report import RATIOS, ratio_name
+    from .bench_steps import IMPLS, build_steps
+
+    steps = build_steps(case, np.dtype(dtype))
+    with np.errstate(all="ignore"):
+        for step in steps.values():          # warm-up: caches, lazy imports, allocator pools
+            step(), step()
+        n = steps_per_block(steps, fixed_steps)
+        blocks = {i: [] for i in IMPLS}
+        for r in range(repeats):
+            for impl in IMPLS[r % len(IMPLS):] + IMPLS[:r % len(IMPLS)]:
+                blocks[impl].append(_time_block(steps[impl], n))
+        memory = {"manual": numpy_peak_bytes(steps["manual"]), "torch_eager": torch_peak_bytes(steps["torch_eager"])}
+    seconds = {i: {"median": statistics.median(b), "min": min(b), "max": max(b), "blocks": b} for i, b in blocks.items()}
+    memory["ratio"] = memory["manual"] / memory["torch_eager"] if memory["torch_eager"] else float("inf")
+    return {"case": case.name, "sizes": list(case.sizes), "activation": case.activation, "batch": case.batch,
+            "group": case.group, "dtype": dtype, "steps_per_block": n, "repeats": repeats, "seconds": seconds,
+            "ratios": {ratio_name(a, b): seconds[a]["median"] / seconds[b]["median"] for a, b in RATIOS},
+            "memory": memory}
+
+
+def write_json(path: str, record: dict) -> None:
+    """Write `record` to path atomically: a temporary file in the same folder, then renamed over it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".bench-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(record, f, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _check_json_path(path: str) -> str | None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"--json {path}: folder {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"--json {path}: folder {folder} is not writable"
+    if os.path.isdir(path):
+        return f"--json {path} is a folder; name a file"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
-    dtype = np.dtype(args.dtype)
-    print(f"one SGD step (forward + loss + backward + update), {dtype}, median of {args.repeats} x "
-          f"{args.steps} steps")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
-          f"torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
-    print(f"{'':<34}{'time per step':-^37}  {'peak extra memory per step':-^37}")
-    print(f"{'network':<28}{'batch':>6}{'numpy':>12}{'torch':>12}{'ratio':>13}  {'numpy':>12}{'torch':>12}{'ratio':>13}")
-    cases = CASES[:3] if args.quick else CASES
-    for label, sizes, act, batch in cases:
-        r = bench_case(sizes, act, batch, dtype, args.steps, args.repeats)
-        ratio = r["m_numpy"] / r["m_torch"] if r["m_torch"] else float("inf")
-        print(f"{label:<28}{batch:>6}{r['t_numpy'] * 1e6:>10.1f}us{r['t_torch'] * 1e6:>10.1f}us"
-              f"{r['t_numpy'] / r['t_torch']:>12.2f}x  {r['m_numpy'] / 1024:>9.1f}KiB{r['m_torch'] / 1024:>9.1f}KiB"
-              f"{ratio:>12.2f}x")
-    print("ratio = numpy / torch; memory: NumPy by tracemalloc (arrays and Python objects), torch by its "
-          "profiler (tensors)")
-    return 0
+    try:
+        cases = select_cases(args.cases, args.quick)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problem = (_check_json_path(args.json) if args.json else None) or (
+        "--threads must be at least 1" if args.threads < 1 else None) or (
+        "--repeats and --steps must be at least 1" if min(args.repeats or 1, args.steps or 1) < 1 else None)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    from .bench_machine import machine_info, pinned_threads, spinning_note
+    from .bench_report import check_targets, ratio_table, target_lines, time_table
+    from .bench_steps import IMPLS
+
+    repeats = args.repeats or (3 if args.quick else 7)
+    dtypes = DTYPES if args.dtype == "both" else (args.dtype,)
+    units = [(c, d) for c in cases for d in dtypes]
+    results, complete = [], True
+    with pinned_threads(args.threads):
+        machine = machine_info()
+        try:
+            for k, (case, dtype) in enumerate(units, 1):
+                print(f"bench [{k}/{len(units)}] {case.name} ({case.label}, batch {case.batch}) {dtype}",
+                      file=sys.stderr, flush=True)
+                results.append(measure(case, dtype, repeats, args.steps))
+        except KeyboardInterrupt:
+            complete = False
+    blas = "; ".join(f"{b['library']} {b['version']} ({b['kernel']} kernel)" for b in machine["blas"]) or "none found"
+    lines = [
+        "one training step (forward, MSE loss, backward, SGD update): manual/ | plain NumPy | torch eager "
+        "(torch.optim.SGD) | torch bare (no_grad update) | GEMM floor (matrix products only)",
+        f"machine   {machine['cpu']}, {machine['cores']} cores; python {machine['python']}, numpy "
+        f"{machine['numpy']}, torch {machine['torch']}",
+        f"BLAS      {blas}",
+        f"threads   NumPy BLAS {args.threads}, torch {machine['torch_threads']} (--threads); {spinning_note(args.threads)}",
+        f"timing    median [min-max] of {repeats} interleaved blocks per implementation after a warm-up; "
+        "ratios are of medians, from this run",
+        "", *time_table(results, IMPLS), "", *ratio_table(results),
+        "memory: peak extra per step, manual/ by tracemalloc (arrays and Python objects), torch eager by its "
+        "profiler (tensors)", "", "targets (issue 10):", *target_lines(check_targets(results)),
+    ]
+    if not complete:
+        lines.append(f"INCOMPLETE: interrupted after {len(results)} of {len(units)} measurements; "
+                     "only these are shown")
+    print("\n".join(lines))
+    if args.json:
+        write_json(args.json, {"complete": complete, "machine": machine, "threads": args.threads,
+                               "spinning": spinning_note(args.threads), "repeats": repeats,
+                               "measured": len(results), "planned": len(units), "results": results,
+                               "targets": check_targets(results)})
+        print(f"wrote {args.json}{'' if complete else ' (INCOMPLETE)'}")
+    return 0 if complete else 130

@@ -1,0 +1,131 @@
+"""`python -m comparisons bench` runs, shows every figure it measures, and refuses bad input clearly.
+What it measures is never asserted as a speed."""
+import contextlib
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+
+import comparisons.bench as bench
+import manual
+from comparisons.bench_cases import CASES, select_cases
+from comparisons.bench_steps import IMPLS, LR, plain_numpy_step
+from comparisons.cli import main
+from comparisons.trainers import ManualTrainer
+
+ROW = r"^(\S+)\s+(\d+) (float32|float64)"
+TIME_CELL = r"\s+([\d.]+)us \[([\d.]+)us-([\d.]+)us\]"
+RATIO_PAIRS = {"manual/plain": (0, 1), "manual/gemm": (0, 4), "manual/eager": (0, 2), "plain/eager": (1, 2),
+               "bare/eager": (3, 2)}
+
+
+def in_bytes(text: str) -> float:
+    return float(text[:-3]) * 1024 if text.endswith("KiB") else float(text[:-1])
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One tiny run: two seed cases and an MLP, both dtypes, 2 blocks of 1 step."""
+    path = tmp_path_factory.mktemp("bench") / "bench.json"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["bench", "--quick", "--repeats", "2", "--steps", "1", "--json", str(path)])
+    return code, out.getvalue(), err.getvalue(), json.loads(path.read_text())
+
+
+def test_quick_run_prints_every_implementation_for_every_case_and_dtype(quick_run):
+    code, out, err, _ = quick_run
+    assert code == 0
+    times = re.findall(ROW + TIME_CELL * 5 + "$", out, re.M)
+    assert [(t[0], t[2]) for t in times] == [(c, d) for c in ("xor", "sine", "mnist_b64") for d in ("float32", "float64")]
+    for t in times:
+        for k in range(5):
+            median, lo, hi = map(float, t[3 + 3 * k: 6 + 3 * k])
+            assert 0 < lo <= median <= hi
+    for word in ("machine   ", " cores; python ", "numpy ", "torch ", "BLAS      ", " kernel)", "threads   NumPy BLAS 1, torch 1"):
+        assert word in out
+    assert "OpenBLAS starts no workers" in out and "targets (issue 10):" in out
+    assert "bench [6/6] mnist_b64" in err and "USDT" not in out and "CPUAllocator" not in out
+
+
+def test_ratios_are_the_ratios_of_the_figures_shown(quick_run):
+    _, out, _, _ = quick_run
+    medians = {(t[0], t[2]): [float(t[3 + 3 * k]) for k in range(5)]
+               for t in re.findall(ROW + TIME_CELL * 5 + "$", out, re.M)}
+    rows = re.findall(ROW + r"((?:\s+[\d.]+x){5})\s+([\d.]+(?:B|KiB))\s+([\d.]+(?:B|KiB))\s+([\d.]+)x$", out, re.M)
+    assert len(rows) == len(medians) == 6
+    for case, _, dtype, ratios, m_manual, m_torch, m_ratio in rows:
+        shown = [float(x) for x in re.findall(r"([\d.]+)x", ratios)]
+        for value, (a, b) in zip(shown, RATIO_PAIRS.values()):
+            t = medians[case, dtype]
+            assert value == pytest.approx(t[a] / t[b], rel=0.01, abs=0.006)
+        assert float(m_ratio) == pytest.approx(in_bytes(m_manual) / in_bytes(m_torch), rel=0.01, abs=0.006)
+
+
+def test_json_has_every_figure(quick_run):
+    _, _, _, record = quick_run
+    assert record["complete"] is True and record["measured"] == record["planned"] == 6
+    assert {"cpu", "cores", "numpy", "torch", "blas", "torch_threads", "python"} <= record["machine"].keys()
+    assert record["threads"] == 1 and record["spinning"]
+    for r in record["results"]:
+        assert set(r["seconds"]) == set(IMPLS)
+        for s in r["seconds"].values():
+            assert len(s["blocks"]) == 2 and s["min"] <= s["median"] <= s["max"]
+        assert set(r["ratios"]) == set(RATIO_PAIRS)
+        assert r["memory"]["manual"] > 0 and r["memory"]["torch_eager"] > 0
+    assert {t["target"] for t in record["targets"]} and all(isinstance(t["met"], bool) for t in record["targets"])
+
+
+def test_unknown_case_is_refused_with_the_known_names(capsys):
+    assert main(["bench", "--cases", "xor,nope"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown bench case(s) nope" in err and all(c.name in err for c in CASES)
+
+
+def test_json_in_a_missing_folder_is_refused_before_measuring(tmp_path, capsys):
+    assert main(["bench", "--cases", "xor", "--json", str(tmp_path / "nope" / "b.json")]) == 2
+    captured = capsys.readouterr()
+    assert "does not exist" in captured.err and "bench [" not in captured.err and captured.out == ""
+
+
+def test_ctrl_c_keeps_what_was_measured_and_says_so(tmp_path, capsys, monkeypatch):
+    real, calls = bench.measure, []
+
+    def interrupted(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(bench, "measure", interrupted)
+    path = tmp_path / "b.json"
+    assert main(["bench", "--cases", "xor", "--repeats", "1", "--steps", "1", "--json", str(path)]) == 130
+    out = capsys.readouterr().out
+    assert "INCOMPLETE: interrupted after 1 of 2 measurements" in out and re.search(r"^xor\s+4 float32", out, re.M)
+    record = json.loads(path.read_text())
+    assert record["complete"] is False and record["measured"] == 1 and len(record["results"]) == 1
+
+
+def test_more_threads_print_the_spinning_caveat(capsys):
+    assert main(["bench", "--cases", "xor", "--dtype", "float64", "--threads", "2", "--repeats", "1", "--steps", "1"]) == 0
+    assert "CAVEAT: 2 threads each" in capsys.readouterr().out
+
+
+def test_plain_numpy_step_is_the_same_step_as_manual():
+    rng = np.random.RandomState(0)
+    net = manual.init_torch_default(manual.build_mlp([5, 7, 6, 3], "tanh"), rng)
+    X, y = rng.randn(4, 5), rng.randn(4, 3)
+    params = [[W, b] for W, b in net.linear_params()]
+    plain_numpy_step(params, X, y, "tanh")
+    ManualTrainer(net, manual.make_loss("mse"), manual.SGD(LR)).step(X, y)
+    for (W, b), (W0, b0) in zip(params, net.linear_params()):
+        np.testing.assert_allclose(W, W0, rtol=1e-12)
+        np.testing.assert_allclose(b, b0, rtol=1e-12)
+
+
+def test_quick_and_named_selections():
+    assert [c.name for c in select_cases(None, True)] == ["xor", "sine", "mnist_b64"]
+    assert [c.name for c in select_cases("wide1024x4, batch1", False)] == ["wide1024x4", "batch1"]
+    assert len(select_cases(None, False)) == len(CASES)
