@@ -71,7 +71,8 @@ def measure(case, dtype: str, repeats: int, fixed_steps: int | None) -> dict:
                 blocks[impl].append(_time_block(steps[impl], n))
         memory = {"manual": numpy_peak_bytes(steps["manual"]), "torch_eager": torch_peak_bytes(steps["torch_eager"])}
     seconds = {i: {"median": statistics.median(b), "min": min(b), "max": max(b), "blocks": b} for i, b in blocks.items()}
-    memory["ratio"] = memory["manual"] / memory["torch_eager"] if memory["torch_eager"] else float("inf")
+    # None when torch's profiler recorded no allocation (it sometimes misses a step's events)
+    memory["ratio"] = memory["manual"] / memory["torch_eager"] if memory["torch_eager"] else None
     return {"case": case.name, "sizes": list(case.sizes), "activation": case.activation, "batch": case.batch,
             "group": case.group, "dtype": dtype, "steps_per_block": n, "repeats": repeats, "seconds": seconds,
             "ratios": {ratio_name(a, b): seconds[a]["median"] / seconds[b]["median"] for a, b in RATIOS},

@@ -40,18 +40,21 @@ def ratio_table(results: list[dict]) -> list[str]:
         m = r["memory"]
         rows.append(f"{r['case']:<16}{r['batch']:>6} {r['dtype']:<8}"
                     + "".join(f"{r['ratios'][n]:>13.2f}x" for n in names)
-                    + f"{kib(m['manual']):>14}{kib(m['torch_eager']):>14}{m['ratio']:>13.2f}x")
+                    + f"{kib(m['manual']):>14}{kib(m['torch_eager']):>14}"
+                    + (f"{m['ratio']:>13.2f}x" if m["ratio"] is not None else f"{'n/a':>14}"))
     return rows
 
 
 def _worst(results: list[dict], key, keep) -> tuple[float, str] | None:
-    found = [(key(r), f"{r['case']} {r['dtype']}") for r in results if keep(r)]
+    found = [(key(r), f"{r['case']} {r['dtype']}") for r in results if keep(r) and key(r) is not None]
     return max(found) if found else None
 
 
 # (what the issue asks, the figure, which rows, the bound)
 TARGETS = (
-    ("manual/ <= 1.05x plain NumPy (every non-seed case)", lambda r: r["ratios"]["manual/plain"],
+    ("manual/ <= 1.05x plain NumPy on 1024-wide layers", lambda r: r["ratios"]["manual/plain"],
+     lambda r: r["case"] == "wide1024x4", 1.05),
+    ("manual/ <= 1.05x plain NumPy (stricter: every non-seed case)", lambda r: r["ratios"]["manual/plain"],
      lambda r: r["group"] != "seed", 1.05),
     ("manual/ <= 1.10x the GEMM floor on 1024-wide layers", lambda r: r["ratios"]["manual/gemm"],
      lambda r: r["case"] == "wide1024x4", 1.10),

@@ -54,14 +54,15 @@ def test_ratios_are_the_ratios_of_the_figures_shown(quick_run):
     _, out, _, _ = quick_run
     medians = {(t[0], t[2]): [float(t[3 + 3 * k]) for k in range(5)]
                for t in re.findall(ROW + TIME_CELL * 5 + "$", out, re.M)}
-    rows = re.findall(ROW + r"((?:\s+[\d.]+x){5})\s+([\d.]+(?:B|KiB))\s+([\d.]+(?:B|KiB))\s+([\d.]+)x$", out, re.M)
+    rows = re.findall(ROW + r"((?:\s+[\d.]+x){5})\s+([\d.]+(?:B|KiB))\s+([\d.]+(?:B|KiB))\s+([\d.]+x|n/a)$", out, re.M)
     assert len(rows) == len(medians) == 6
     for case, _, dtype, ratios, m_manual, m_torch, m_ratio in rows:
         shown = [float(x) for x in re.findall(r"([\d.]+)x", ratios)]
         for value, (a, b) in zip(shown, RATIO_PAIRS.values()):
             t = medians[case, dtype]
             assert value == pytest.approx(t[a] / t[b], rel=0.01, abs=0.006)
-        assert float(m_ratio) == pytest.approx(in_bytes(m_manual) / in_bytes(m_torch), rel=0.01, abs=0.006)
+        if m_ratio != "n/a":   # n/a: torch's profiler recorded no allocation in that step
+            assert float(m_ratio[:-1]) == pytest.approx(in_bytes(m_manual) / in_bytes(m_torch), rel=0.01, abs=0.006)
 
 
 def test_json_has_every_figure(quick_run):
