@@ -1,4 +1,4 @@
-"""Trainers: one SGD step at a time on (X, y), exposing parameters by torch's state_dict names in
+"""Trainers: one optimizer step at a time on (X, y), exposing parameters by torch's state_dict names in
 manual's layout. Anything with `step(X, y) -> loss | None` and `params() -> dict` can be compared."""
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ class Trainer(Protocol):
 
 
 class ManualTrainer:
-    """manual net + loss + SGD: forward, loss, backward, step."""
+    """manual net + loss + optimizer (any manual.Optimizer): forward, loss, backward, opt.step(net)."""
 
-    def __init__(self, net: manual.Sequential, loss, opt: manual.SGD):
+    def __init__(self, net: manual.Sequential, loss, opt: manual.Optimizer):
         self.net, self.loss, self.opt = net, loss, opt
 
     def step(self, X, y):
@@ -47,8 +47,9 @@ class TorchTrainer:
         self.model, self.loss_fn, self.opt = model, loss_fn, opt
 
     @classmethod
-    def mirroring(cls, net: manual.Sequential, loss, opt: manual.SGD, dtype=None) -> TorchTrainer:
-        """A torch trainer starting from net's weights (cast to `dtype` if given) with the same loss/lr."""
+    def mirroring(cls, net: manual.Sequential, loss, opt: manual.Optimizer, dtype=None) -> TorchTrainer:
+        """A torch trainer starting from net's weights (cast to `dtype` if given) with the same loss and the
+        torch twin of `opt` (same class and hyper-parameters, its state copied)."""
         model = mirror(net)
         if dtype is not None:
             from torch_ref import torch_dtype
