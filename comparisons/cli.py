@@ -1,4 +1,4 @@
-"""Command line: python -m comparisons {seeds, check, tolerances, bench} ... (each in its own module).
+"""Command line: python -m comparisons {seeds, check, tolerances, bench, report} ... (each in its own module).
 
 Only the module of the command being run is imported (to add its options), so `--help` and a usage
 error answer at once: the other commands' modules import torch.
@@ -16,6 +16,7 @@ COMMANDS = {
     "check": ("comparisons.check_cli", "check a learner's grad_fn/step_fn in PATH.py:FUNCTION against torch"),
     "tolerances": ("comparisons.tolerance_report", "re-measure the errors the tolerances were chosen from"),
     "bench": ("comparisons.bench", "time NumPy vs torch forward/backward/step and print the ratios"),
+    "report": ("comparisons.report_cli", "write the parity report (HTML page and Markdown, with figures) to a folder"),
 }
 
 

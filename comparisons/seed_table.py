@@ -34,6 +34,7 @@ import torch
 from manual.errors import UnknownNameError
 from manual.seeds import SeedSystem, get_systems
 
+from . import report_cli
 from .seed_runs import STRIDE, SystemResult, VariantResult, run_jobs
 
 DTYPES = {"float64": (np.float64,), "float32": (np.float32,), "both": (np.float64, np.float32)}
@@ -56,13 +57,16 @@ def _row(cells) -> str:
     return "  ".join(str(c).ljust(w) for c, (_, w) in zip(cells, COLUMNS)).rstrip()
 
 
+def table_cells(r: SystemResult) -> tuple[str, ...]:
+    """One row's cells, in COLUMNS order (the printed table and the report's)."""
+    task = "- (training diverged)" if r.verdict.startswith("diverges") else task_text(r.task_manual, r.task_torch)
+    return (r.system.seed, r.system.key, r.system.describe(), r.dtype.name, f"{r.fwd:.0e}", f"{r.grad:.0e}",
+            r.traj_text(), _margin_text(r.margin), task, r.verdict)
+
+
 def format_table(results: list[SystemResult]) -> str:
     lines = [_row(name for name, _ in COLUMNS), _row("-" * w for _, w in COLUMNS)]
-    for r in results:
-        diverged = r.verdict.startswith("diverges")
-        task = "- (training diverged)" if diverged else task_text(r.task_manual, r.task_torch)
-        lines.append(_row((r.system.seed, r.system.key, r.system.describe(), r.dtype.name, f"{r.fwd:.0e}",
-                           f"{r.grad:.0e}", r.traj_text(), _margin_text(r.margin), task, r.verdict)))
+    lines += [_row(table_cells(r)) for r in results]
     return "\n".join(lines)
 
 
@@ -123,6 +127,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kernels", metavar="all|NAME,...", help="run the table once per OpenBLAS kernel "
                         "(OPENBLAS_CORETYPE set for a child process each, e.g. Haswell,Zen,SkylakeX) and print "
                         "every row's margin per kernel; x86-64 only")
+    parser.add_argument("--report", metavar="DIR", help="also write the parity report (HTML page and Markdown, "
+                        "with figures and a tiny benchmark) into DIR, as `python -m comparisons report` does")
 
 
 def json_record(results: list[SystemResult], variants: list[VariantResult], seconds: float) -> dict:
@@ -161,6 +167,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         systems = list(get_systems(args.seed))
         _check_json_path(args.json)
+        report = getattr(args, "report", None)   # absent in a Namespace built without it
+        if report and report_cli.check_out(report):
+            raise ValueError(report_cli.check_out(report))
         if args.kernels:
             from .kernel_sweep import parse_kernels, sweep
 
@@ -174,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_variants:
         jobs += [("variant", s.key, i) for s in systems for i in range(len(s.variants))]
     try:
-        done = run_jobs(jobs, args.jobs)
+        with report_cli.recording(report):
+            done = run_jobs(jobs, args.jobs)
     except BrokenProcessPool:
         print("error: a worker process died without a result (killed, or crashed in native code: a BLAS kernel "
               "this CPU cannot run?); rerun with --jobs 1 to see where", file=sys.stderr)
@@ -187,6 +197,8 @@ def run(args: argparse.Namespace) -> int:
         results = [r for r in done if isinstance(r, SystemResult)]
         _write_json(args.json, json_record(results, [r for r in done if isinstance(r, VariantResult)],
                                            time.perf_counter() - start))
+    if report:
+        print(f"report: {report_cli.make_report(report, systems, done, time.perf_counter() - start, 'tiny')}")
     return 1 if bad else 0
 
 
