@@ -10,7 +10,7 @@ import torch
 
 import manual
 from manual.validate import check_array
-from torch_ref import check_same_architecture, mirror, mirror_loss, to_tensor
+from torch_ref import check_same_architecture, mirror, mirror_loss, target_tensor, to_tensor
 from torch_ref.weights import to_manual_layout
 
 from .compare import TensorDiff, compare_arrays
@@ -27,7 +27,7 @@ def torch_forward_backward(model: torch.nn.Sequential, loss_fn, X: np.ndarray, y
         h = mod(h)
         h.retain_grad()
         outs.append(h)
-    loss = loss_fn(h, to_tensor(y))
+    loss = loss_fn(h, target_tensor(y))
     loss.backward()
     return {
         "outputs": [o.detach().numpy() for o in outs],
@@ -41,7 +41,10 @@ def torch_forward_backward(model: torch.nn.Sequential, loss_fn, X: np.ndarray, y
 def check_data(net: manual.Sequential, X: np.ndarray, y: np.ndarray) -> None:
     """Named errors for data that cannot be compared: wrong dtype, shape, NaN/Inf."""
     check_array("X", X, dtype=net.dtype, shape=(None, net.sizes[0]))
-    check_array("y", y, dtype=net.dtype, shape=(X.shape[0], net.sizes[-1]))
+    if isinstance(y, np.ndarray) and y.dtype.kind in "iu":   # class indices, for CrossEntropyLoss / NLLLoss
+        check_array("y (class indices)", y, shape=(X.shape[0],))
+    else:
+        check_array("y", y, dtype=net.dtype, shape=(X.shape[0], net.sizes[-1]))
     check_array("initial weights", np.concatenate([p.ravel() for p in net.params.values()]))
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 import manual
-from torch_ref import mirror, mirror_loss, mirror_optimizer, to_tensor
+from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_tensor
 from torch_ref.weights import to_manual_layout
 
 
@@ -60,7 +60,7 @@ class TorchTrainer:
     def step(self, X, y):
         dt = next(self.model.parameters()).dtype
         self.opt.zero_grad(set_to_none=True)
-        value = self.loss_fn(self.model(to_tensor(X).to(dt)), to_tensor(y).to(dt))
+        value = self.loss_fn(self.model(to_tensor(X).to(dt)), target_tensor(y, dt))
         value.backward()
         self.opt.step()
         return value.item()

@@ -9,13 +9,15 @@ from .init import (calculate_fan_in_and_fan_out, calculate_gain, constant_, init
 from .layout import (batch_from_column_major, batch_to_column_major, params_from_column_major,
                      params_to_column_major)
 from .linear import Linear
-from .losses import LOSSES, BCELoss, MSELoss, make_loss
+from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
+                     SmoothL1Loss, log_softmax, make_loss)
 from .network import Params, Sequential, build_mlp
 from .optim import (OPTIMIZERS, SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, LRScheduler, Optimizer,
                     RMSprop, StepLR, make_optimizer)
 
 __all__ = [
-    "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "ArchitectureMismatch", "BCELoss",
+    "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "ArchitectureMismatch", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "NLLLoss", "SmoothL1Loss",
+    "log_softmax",
     "CosineAnnealingLR", "DTypeError", "GradcheckResult", "Identity", "LRScheduler", "LeakyReLU", "Linear",
     "MSELoss", "NonFiniteError", "Optimizer", "Params", "ParityInputError", "RMSprop", "ReLU", "Sequential",
     "ShapeError", "Sigmoid", "StepLR", "Tanh", "UnknownNameError", "batch_from_column_major",

@@ -8,7 +8,9 @@ from torch import nn
 import manual
 from manual.errors import ArchitectureMismatch
 
+from .losses import HalfSumLoss, mirror_loss  # noqa: F401  (re-exported)
 from .optim import mirror_optimizer, mirror_scheduler
+from .tensors import to_tensor  # noqa: F401  (re-exported)
 from .weights import copy_into_manual, copy_into_torch, numpy_dtype, torch_dtype
 
 
@@ -60,28 +62,6 @@ def manual_from_torch(model: nn.Sequential) -> manual.Sequential:
                 raise ArchitectureMismatch(f"layer {i}: torch module {type(mod).__name__} has no manual twin")
             layers.append(kinds[type(mod)]())
     return copy_into_manual(model, manual.Sequential(*layers))
-
-
-class HalfSumLoss(nn.Module):
-    """L = 0.5 * sum((yhat - y)**2): the loss that seeds 000 and 004 differentiate implicitly."""
-
-    def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return 0.5 * ((yhat - y) ** 2).sum()
-
-
-def mirror_loss(loss) -> nn.Module:
-    """torch loss with the same formula and reduction as a manual loss."""
-    if isinstance(loss, manual.MSELoss):
-        return HalfSumLoss() if loss.reduction == "half_sum" else nn.MSELoss(reduction=loss.reduction)
-    if isinstance(loss, manual.BCELoss):
-        return nn.BCELoss(reduction=loss.reduction)
-    raise ArchitectureMismatch(f"no torch twin for loss {loss!r}")
-
-
-def to_tensor(a: np.ndarray) -> torch.Tensor:
-    """NumPy -> torch, same dtype, no copy of meaning (float32 stays float32)."""
-    torch_dtype(a.dtype)  # raises on unsupported dtypes
-    return torch.from_numpy(np.ascontiguousarray(a))
 
 
 __all__ = ["HalfSumLoss", "copy_into_manual", "manual_from_torch", "mirror", "mirror_loss",
