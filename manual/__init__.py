@@ -1,5 +1,9 @@
 """Hand-written NumPy networks: forward and backward by hand. Never imports torch."""
-from .activations import ACTIVATIONS, Identity, LeakyReLU, ReLU, Sigmoid, Tanh, make_activation
+from .activation_layers import ACTIVATIONS, ELU, GELU, Hardtanh, SiLU, Softplus, make_activation
+from .activation_op import ActivationOp, ChosenActivation
+from .activation_registry import REGISTRY as ACTIVATION_REGISTRY
+from .activation_spelling import parse_activation
+from .activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .errors import (ArchitectureMismatch, DTypeError, NonFiniteError, ParityInputError, ShapeError,
                      UnknownNameError)
 from .gradcheck import GradcheckResult, gradcheck, numerical_gradient, relative_error
@@ -16,6 +20,8 @@ from .optim import (OPTIMIZERS, SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, LR
                     RMSprop, StepLR, make_optimizer)
 
 __all__ = [
+    "ACTIVATION_REGISTRY", "ActivationOp", "ChosenActivation", "ELU", "GELU", "Hardtanh", "SiLU", "Softplus",
+    "parse_activation",
     "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "ArchitectureMismatch", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "NLLLoss", "SmoothL1Loss",
     "log_softmax",
     "CosineAnnealingLR", "DTypeError", "GradcheckResult", "Identity", "LRScheduler", "LeakyReLU", "Linear",

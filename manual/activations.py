@@ -1,27 +1,42 @@
-"""Element-wise activations. Each caches what its derivative needs; none has parameters."""
+"""Element-wise activations, the seeds' five, with fast paths. Each caches what its derivative needs; the
+formulas are the registry's (activation_registry.py), the layer's name and arguments torch's. The newer
+ones, computed by the registry's formulas: activation_layers.py."""
 from __future__ import annotations
 
 import numpy as np
 
+from .activation_op import ActivationOp, ChosenActivation
+from .activation_registry import IDENTITY, LEAKY_RELU, RELU, SIGMOID, TANH
+from .activation_spelling import choose
 from .select import keep_where, select
-from .validate import lookup
 
 
 class Activation:
-    """Shared contract: forward(x) -> y caches; backward(dy) -> dx; empty params/grads."""
+    """Shared contract: forward(x) -> y caches; backward(dy) -> dx; empty params/grads (activation
+    parameters such as a slope are constructor arguments, not trained). `op` is the registry's entry; the
+    values of its parameters are attributes named as torch names them."""
 
     params: dict = {}
     grads: dict = {}
+    op: ActivationOp
 
     def __init__(self):
         self.params, self.grads, self.cache = {}, {}, {}
 
+    @property
+    def chosen(self) -> ChosenActivation:
+        """The registry's entry with this layer's parameter values."""
+        return ChosenActivation(self.op, tuple(getattr(self, k) for k in self.op.params))
+
     def describe(self) -> str:
-        return type(self).__name__
+        """'Tanh', 'LeakyReLU(0.01)', 'Softplus(1.0, 20.0)'."""
+        return self.chosen.describe()
 
 
 class Identity(Activation):
     r"""y = x.  Backward: dL/dx = dL/dy."""
+
+    op = IDENTITY
 
     def forward(self, x):
         return x
@@ -37,6 +52,8 @@ class ReLU(Activation):
     and backward is torch's threshold_backward, `0 if y <= 0 else dy` (a NaN unit passes dy on).
     """
 
+    op = RELU
+
     def forward(self, x):
         y = np.maximum(x.dtype.type(0), x)
         self.cache = {"y": y}
@@ -51,11 +68,18 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    r"""y = x if x > 0 else slope * x.  Backward: dL/dx = dL/dy * (1 if x > 0 else slope), using cached x."""
+    r"""y = x if x > 0 else negative_slope * x.  Backward: dL/dx = dL/dy * (1 if x > 0 else negative_slope),
+    using cached x. `slope` is another name for negative_slope."""
 
-    def __init__(self, slope: float = 0.01):
+    op = LEAKY_RELU
+
+    def __init__(self, negative_slope: float = 0.01):
         super().__init__()
-        self.slope = float(slope)
+        (self.negative_slope,) = choose(self.op, negative_slope).values
+
+    @property
+    def slope(self) -> float:
+        return self.negative_slope
 
     def forward(self, x):
         self.cache = {"x": x}
@@ -68,12 +92,11 @@ class LeakyReLU(Activation):
         """Where the last forward's input was > 0 (gradcheck compares these across a nudge for kinks)."""
         return self.cache["x"] > 0
 
-    def describe(self) -> str:
-        return f"LeakyReLU({self.slope!r})"
-
 
 class Sigmoid(Activation):
     r"""y = 1 / (1 + exp(-x)).  Backward: dL/dx = dL/dy * y * (1 - y), using cached y."""
+
+    op = SIGMOID
 
     def forward(self, x):
         one = x.dtype.type(1)
@@ -90,6 +113,8 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     r"""y = tanh(x).  Backward: dL/dx = dL/dy * (1 - y**2), using cached y."""
 
+    op = TANH
+
     def forward(self, x):
         y = np.tanh(x)
         self.cache = {"y": y}
@@ -98,11 +123,3 @@ class Tanh(Activation):
     def backward(self, dy):
         y = self.cache["y"]
         return dy * (y.dtype.type(1) - y * y)
-
-
-ACTIVATIONS = {"identity": Identity, "relu": ReLU, "leaky_relu": LeakyReLU, "sigmoid": Sigmoid, "tanh": Tanh}
-
-
-def make_activation(name: str) -> Activation:
-    """Build an activation from its registered name (relu, leaky_relu, sigmoid, tanh, identity)."""
-    return lookup("activation", name, ACTIVATIONS)()

@@ -5,7 +5,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .activations import Activation, make_activation
+from .activation_layers import make_activation
+from .activations import Activation
 from .errors import ArchitectureMismatch, ShapeError
 from .linear import Linear
 from .validate import as_float_dtype, check_array, check_same_keys
@@ -58,7 +59,7 @@ class Sequential:
 
     def describe(self) -> str:
         """e.g. '2-10-10-2 (Linear, LeakyReLU(0.01), Linear, LeakyReLU(0.01), Linear)'."""
-        kinds = ", ".join(layer.describe().split(" ")[0] for layer in self.layers)
+        kinds = ", ".join("Linear" if isinstance(layer, Linear) else layer.describe() for layer in self.layers)
         return "-".join(map(str, self.sizes)) + f" ({kinds})"
 
     def layer_label(self, i: int) -> str:
@@ -146,7 +147,8 @@ def build_mlp(sizes: Sequence[int], activations: str | Sequence[str], output: st
               *, dtype=np.float64) -> Sequential:
     """Linear layers of `sizes`, a hidden activation after each but the last, then `output`.
 
-    `activations` is one name for every hidden layer or a list with one per hidden layer.
+    `activations` is one spelling for every hidden layer or a list with one per hidden layer ('relu',
+    'leaky_relu:0.05': activation_spelling.py).
     An `identity` output adds no layer, so parameter names stay 0, 2, 4, ...
     """
     sizes = [int(s) for s in sizes]

@@ -6,6 +6,9 @@ import torch
 from torch import nn
 
 import manual
+from manual import ACTIVATION_REGISTRY, ChosenActivation, make_activation
+from manual.activation_spelling import choose
+from manual.activations import Activation
 from manual.errors import ArchitectureMismatch
 
 from .losses import HalfSumLoss, mirror_loss  # noqa: F401  (re-exported)
@@ -15,25 +18,32 @@ from .weights import copy_into_manual, copy_into_torch, numpy_dtype, torch_dtype
 
 
 def torch_layer(layer) -> nn.Module:
-    """The torch module that computes what one manual layer computes."""
+    """The torch module that computes what one manual layer computes: for an activation, the registry's
+    twin nn.<op.torch>(**parameters)."""
     if isinstance(layer, manual.Linear):
         return nn.Linear(layer.fan_in, layer.fan_out)
-    if isinstance(layer, manual.LeakyReLU):
-        return nn.LeakyReLU(layer.slope)
-    for mine, theirs in ((manual.ReLU, nn.ReLU), (manual.Sigmoid, nn.Sigmoid), (manual.Tanh, nn.Tanh),
-                         (manual.Identity, nn.Identity)):
-        if isinstance(layer, mine):
-            return theirs()
+    if isinstance(layer, Activation):
+        chosen = layer.chosen
+        return getattr(nn, chosen.op.torch)(**chosen.p)
     raise ArchitectureMismatch(f"no torch twin for layer {layer!r}")
 
 
+def _registered(mod: nn.Module):
+    """The registry's entry whose twin `mod` is, or None."""
+    return next((op for op in ACTIVATION_REGISTRY.values() if type(mod) is getattr(nn, op.torch)), None)
+
+
+def _chosen(mod: nn.Module, op) -> ChosenActivation:
+    return choose(op, **{k: getattr(mod, k) for k in op.params})
+
+
 def torch_layer_kind(mod: nn.Module) -> str:
-    """Describe a torch module the way manual layers describe themselves."""
+    """Describe a torch module the way manual layers describe themselves (parameters included, so the
+    architecture check compares them exactly)."""
     if isinstance(mod, nn.Linear):
         return f"Linear {mod.in_features}->{mod.out_features}" + ("" if mod.bias is not None else " without bias")
-    if isinstance(mod, nn.LeakyReLU):
-        return f"LeakyReLU({float(mod.negative_slope)!r})"
-    return type(mod).__name__
+    op = _registered(mod)
+    return _chosen(mod, op).describe() if op else type(mod).__name__
 
 
 def mirror(net: manual.Sequential) -> nn.Sequential:
@@ -53,14 +63,10 @@ def manual_from_torch(model: nn.Sequential) -> manual.Sequential:
                 raise ArchitectureMismatch(f"layer {i}: nn.Linear without bias has no manual twin")
             dtype = numpy_dtype(mod.weight.dtype)
             layers.append(manual.Linear(mod.in_features, mod.out_features, dtype=dtype))
-        elif isinstance(mod, nn.LeakyReLU):
-            layers.append(manual.LeakyReLU(mod.negative_slope))
+        elif _registered(mod):
+            layers.append(make_activation(_chosen(mod, _registered(mod))))
         else:
-            kinds = {nn.ReLU: manual.ReLU, nn.Sigmoid: manual.Sigmoid, nn.Tanh: manual.Tanh,
-                     nn.Identity: manual.Identity}
-            if type(mod) not in kinds:
-                raise ArchitectureMismatch(f"layer {i}: torch module {type(mod).__name__} has no manual twin")
-            layers.append(kinds[type(mod)]())
+            raise ArchitectureMismatch(f"layer {i}: torch module {type(mod).__name__} has no manual twin")
     return copy_into_manual(model, manual.Sequential(*layers))
 
 

@@ -101,7 +101,7 @@ def test_build_mlp_needs_two_sizes():
         build_mlp([3], [])
 
 
-@pytest.mark.parametrize("acts, output", [(["gelu"], "identity"), (["relu"], "softmax")])
+@pytest.mark.parametrize("acts, output", [(["swish"], "identity"), (["relu"], "softmax")])
 def test_build_mlp_unknown_activation_lists_known(acts, output):
     with pytest.raises(UnknownNameError) as info:
         build_mlp([2, 3, 1], acts, output)

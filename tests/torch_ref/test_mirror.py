@@ -9,6 +9,7 @@ import manual
 from manual import ArchitectureMismatch, DTypeError, build_mlp, init_torch_default, make_loss
 from torch_ref import (HalfSumLoss, check_same_architecture, copy_into_manual, copy_into_torch, manual_from_torch,
                        mirror, mirror_loss, mirror_optimizer, numpy_dtype, to_tensor, torch_dtype)
+from torch_ref.models import torch_layer, torch_layer_kind
 from torch_ref.weights import to_manual_layout
 
 DTYPES = [np.float64, np.float32]
@@ -71,8 +72,18 @@ def test_manual_from_torch_default_init_gives_same_forward(dtype, torch_dt):
 
 
 def test_manual_from_torch_refuses_unknown_module():
-    with pytest.raises(ArchitectureMismatch, match="layer 1: torch module GELU"):
-        manual_from_torch(nn.Sequential(nn.Linear(2, 2), nn.GELU(), nn.Linear(2, 1)))
+    with pytest.raises(ArchitectureMismatch, match="layer 1: torch module Mish"):
+        manual_from_torch(nn.Sequential(nn.Linear(2, 2), nn.Mish(), nn.Linear(2, 1)))
+
+
+@pytest.mark.parametrize("mod", [nn.LeakyReLU(0.2), nn.ELU(0.5), nn.GELU(approximate="tanh"), nn.SiLU(),
+                                 nn.Softplus(2, 10), nn.Hardtanh(-2.0, 0.5)], ids=lambda m: type(m).__name__)
+def test_manual_from_torch_keeps_activation_parameters(mod):
+    model = torch_model(nn.Linear(3, 4), mod, nn.Linear(4, 1))
+    net = manual_from_torch(model)
+    assert net.layers[1].describe() == torch_layer_kind(mod) == torch_layer_kind(torch_layer(net.layers[1]))
+    x = np.random.default_rng(0).standard_normal((7, 3)) * 3
+    assert_close(net.forward(x), model(to_tensor(x)).detach().numpy(), "manual_from_torch forward")
 
 
 def torch_model(*mods):
@@ -147,3 +158,10 @@ def test_dtype_maps_both_ways(np_dt, torch_dt):
 def test_unsupported_dtypes_raise(convert, bad):
     with pytest.raises(DTypeError, match="unsupported"):
         convert(bad)
+
+
+def test_architecture_check_compares_activation_parameters():
+    net = build_mlp([2, 3, 1], "leaky_relu:0.2")
+    model = mirror(build_mlp([2, 3, 1], "leaky_relu"))
+    with pytest.raises(ArchitectureMismatch, match=r"LeakyReLU\(0.2\).*LeakyReLU\(0.01\)|LeakyReLU\(0.01\).*LeakyReLU\(0.2\)"):
+        check_same_architecture(net, model)
