@@ -28,6 +28,8 @@ import numpy as np
 
 import manual
 
+from .rounding_losses import loss_bounds
+
 TRANSCENDENTAL_ULPS = 8.0   # c_f for tanh/sigmoid/log: 4 ulps (8 u) covers libm and vectorised kernels
 KINK_JUMPS = 2.0            # a ReLU mask that flips counts this many jumps: the jump plus the rounding it rides on
 
@@ -99,43 +101,12 @@ def _activation_backward(layer, fwd: _Fwd, out: np.ndarray, e_out: np.ndarray, g
     return g * d, e_g * d + np.abs(g) * e_d + 2 * u * np.abs(g * d)
 
 
-def _loss_bounds(loss, yhat, e_yhat, y, u) -> tuple[float, float, np.ndarray, np.ndarray]:
-    """(L, e_L, dL/dyhat, its bound) for manual's MSELoss and BCELoss."""
-    m = yhat.size
-    if isinstance(loss, manual.MSELoss):
-        coef = {"mean": 1.0 / m, "sum": 1.0, "half_sum": 0.5}[loss.reduction]
-        r = yhat - y
-        e_r = e_yhat + u * np.abs(r)
-        sq = r * r
-        e_sq = 2 * np.abs(r) * e_r + e_r * e_r + u * sq
-        value = coef * sq.sum()
-        e_value = coef * (e_sq.sum() + gamma(m, u) * sq.sum()) + 2 * u * value
-        g = 2 * coef * r
-        return value, e_value, g, 2 * coef * e_r + 4 * u * np.abs(g)
-    if isinstance(loss, manual.BCELoss):
-        coef = 1.0 / m if loss.reduction == "mean" else 1.0
-        p = np.clip(yhat, 0.0, 1.0)
-        with np.errstate(divide="ignore"):
-            lp, l1p = np.maximum(np.log(p), -100.0), np.maximum(np.log1p(-p), -100.0)
-        terms = -(y * lp + (1 - y) * l1p)
-        q = np.maximum(p * (1 - p), loss.EPS)
-        slope = np.abs(y) / np.maximum(p, loss.EPS) + np.abs(1 - y) / np.maximum(1 - p, loss.EPS)
-        e_terms = slope * (e_yhat + u) + TRANSCENDENTAL_ULPS * u * (np.abs(y * lp) + np.abs((1 - y) * l1p))
-        value = coef * terms.sum()
-        e_value = coef * (e_terms.sum() + gamma(m, u) * np.abs(terms).sum()) + 2 * u * abs(value)
-        g = coef * (p - y) / q
-        dg = coef * np.abs(q - (p - y) * (1 - 2 * p)) / (q * q)   # |d g / d p|
-        return value, e_value, g, dg * e_yhat + 6 * u * np.abs(g)
-    raise TypeError(f"no rounding rule for {loss.describe()}")
-
-
 def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: np.ndarray,
                 y: np.ndarray) -> StepBounds:
     """Bounds for one forward/backward of `net`'s architecture at `params` (by state_dict name) on (X, y),
     in net.dtype's rounding. Computed in float64 from the given (already rounded) weights and data."""
     u = unit_roundoff(net.dtype)
     a, e_a = np.asarray(X, np.float64), np.zeros(X.shape)
-    y = np.asarray(y, np.float64)
     trace: list[_Fwd] = []
     for i, layer in enumerate(net.layers):
         trace.append(_Fwd(a, e_a))
@@ -145,7 +116,7 @@ def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: 
             a, e_a = a @ W + b, e_a @ aW + gamma(W.shape[0] + 1, u) * (np.abs(a) @ aW + np.abs(b))
         else:
             a, e_a = _activation_forward(layer, a, e_a, u)
-    value, e_value, g, e_g = _loss_bounds(loss, a, e_a, y, u)
+    value, e_value, g, e_g = loss_bounds(loss, a, e_a, y, u)
     dyhat_bound = e_g
     grads: dict[str, np.ndarray] = {}
     out, e_out = a, e_a

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 import manual
-from torch_ref import mirror, mirror_loss, mirror_optimizer, to_tensor
+from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_tensor
 from torch_ref.weights import to_manual_layout, to_torch_layout
 
 from .compare import TensorDiff, compare_arrays
@@ -47,7 +47,7 @@ class ShadowCheck:
             for name, p in self.tparams.items():
                 p.copy_(torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, before[name]))))
         self.opt.zero_grad(set_to_none=True)
-        value = self.loss_fn(self.model(to_tensor(X)), to_tensor(y))
+        value = self.loss_fn(self.model(to_tensor(X)), target_tensor(y))
         value.backward()
         grads = {n: to_manual_layout(n, p.grad.numpy().copy()) for n, p in self.tparams.items()}
         self.opt.step()

@@ -11,23 +11,24 @@ from comparisons.compare import compare_arrays
 from comparisons.rounding import allowance, step_bounds
 from comparisons.seed_runs import run_system
 from manual.seeds import SYSTEMS, system_by_key
-from torch_ref import mirror, mirror_loss, to_tensor
+from torch_ref import mirror, mirror_loss, target_tensor, to_tensor
 from torch_ref.weights import to_manual_layout
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def exact_and_float32(net32, loss_name, X, y):
-    """loss and gradients of one step: manual in float32, torch in float32, and float64 from the same weights."""
-    loss = manual.make_loss(loss_name)
+def exact_and_float32(net32, loss, X, y):
+    """loss and gradients of one step: manual in float32, torch in float32, and float64 from the same weights.
+    `loss`: a manual loss or its name; y: float targets, or class indices (an integer array)."""
+    loss = manual.make_loss(loss) if isinstance(loss, str) else loss
     out = {}
     for name, dt in (("np32", np.float32), ("np64", np.float64)):
         net = _copy(net32, dt)
-        value = loss.forward(net.forward(X.astype(dt)), y.astype(dt))
+        value = loss.forward(net.forward(X.astype(dt)), y if y.dtype.kind in "iu" else y.astype(dt))
         net.backward(loss.backward())
         out[name] = (float(value), {k: g.astype(np.float64) for k, g in net.grads.items()})
     model = mirror(net32)
-    v = mirror_loss(loss)(model(to_tensor(X)), to_tensor(y))
+    v = mirror_loss(loss)(model(to_tensor(X)), target_tensor(y))
     v.backward()
     out["torch32"] = (v.item(), {n: to_manual_layout(n, p.grad.numpy()).astype(np.float64)
                                  for n, p in model.named_parameters()})
@@ -51,7 +52,36 @@ def test_each_float32_program_lies_within_the_bound_of_exact(data):
     X, y = data.draw(batches(net))
     loss_name = data.draw(st.sampled_from(["mse", "sum", "half_sum"] + (
         ["bce", "bce_sum"] if type(net.layers[-1]) is manual.Sigmoid else [])))
-    loss, out = exact_and_float32(net, loss_name, X, y)
+    assert_within_bounds(net, loss_name, X, y)
+
+
+@given(st.data())
+def test_the_bound_holds_for_every_loss_family(data):
+    """Classification losses on logits (class indices or probabilities) and the robust regression losses."""
+    net = data.draw(nets(activations=("relu", "leaky_relu", "sigmoid", "tanh", "identity"), dtype=np.float32))
+    X, y = data.draw(batches(net))
+    k, n = net.sizes[-1], X.shape[0]
+    family = data.draw(st.sampled_from(["index", "prob", "binary", "regression"]))
+    if family == "index":
+        y = np.random.RandomState(n).randint(0, k, size=n)
+        loss = data.draw(st.sampled_from([manual.CrossEntropyLoss(), manual.CrossEntropyLoss(reduction="sum"),
+                                          manual.CrossEntropyLoss(label_smoothing=0.1),
+                                          manual.CrossEntropyLoss(weight=np.linspace(0.5, 2.0, k)), manual.NLLLoss()]))
+    elif family == "prob":
+        y = (y + 0.01) / (y + 0.01).sum(axis=1, keepdims=True)
+        loss = data.draw(st.sampled_from([manual.CrossEntropyLoss(), manual.CrossEntropyLoss(label_smoothing=0.2)]))
+    elif family == "binary":
+        y = (y > 0.5).astype(y.dtype)
+        loss = data.draw(st.sampled_from([manual.BCEWithLogitsLoss(), manual.BCEWithLogitsLoss(
+            "sum", pos_weight=np.linspace(0.5, 3.0, k))]))
+    else:
+        loss = data.draw(st.sampled_from([manual.L1Loss(), manual.SmoothL1Loss(beta=0.5), manual.HuberLoss("sum"),
+                                          manual.MSELoss("half_sum_mean"), manual.MSELoss("half_mean")]))
+    assert_within_bounds(net, loss, X, y)
+
+
+def assert_within_bounds(net, loss, X, y):
+    loss, out = exact_and_float32(net, loss, X, y)
     bounds = step_bounds(net, net.get_params(), loss, X, y)
     exact_value, exact_grads = out["np64"]
     for side in ("np32", "torch32"):
@@ -142,3 +172,29 @@ def test_allowance_mode_says_how_far_past_the_bound_and_the_margin():
     assert "> allowed 2.00e-06 (rounding bound; margin 0.667)" in d.details()
     ok = compare_arrays(np.zeros(3), np.zeros(3), name="x", kind="grad", rtol=np.inf, allowance=allowance(0.0))
     assert ok.passed and ok.margin == float("inf")
+
+
+def classifier_run(loss, steps=200, scale_backward=1.0):
+    """A 4-16-3 tanh softmax classifier in float32, judged step by step by the shadow check."""
+    from comparisons.shadow import ShadowCheck
+    from comparisons.trainers import ManualTrainer, TorchTrainer
+    from comparisons.trajectory import compare_trajectory
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(32, 4).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1).astype(int)
+    net = manual.init_torch_default(manual.build_mlp([4, 16, 3], "tanh", dtype=np.float32), 0)
+    opt = manual.SGD(0.5)
+    shadow = ShadowCheck(net, loss, opt, layer_of=net.param_layer)
+    torch_side = TorchTrainer.mirroring(net, loss, opt)
+    backward = loss.backward
+    loss.backward = lambda *a: backward(*a) * np.float32(scale_backward)
+    return compare_trajectory(ManualTrainer(net, loss, opt), torch_side, (X, y), steps=steps, rtol=np.inf,
+                              shadow=shadow, layer_of=net.param_layer)
+
+
+def test_a_float32_softmax_classifier_passes_every_step_and_a_1_percent_error_fails():
+    report = classifier_run(manual.CrossEntropyLoss(label_smoothing=0.05))
+    assert report.passed and report.margin >= 2, str(report)
+    bad = classifier_run(manual.CrossEntropyLoss(label_smoothing=0.05), steps=5, scale_backward=1.01)
+    assert bad.first_failure == 0 and bad.findings[0].diff.kind == "grad"
