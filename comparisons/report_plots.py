@@ -29,6 +29,13 @@ def _series(values) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
+def _abs_diff(r) -> np.ndarray:
+    """|loss NumPy - loss torch| per step (nan where either is missing or not finite)."""
+    m, t = _series(r.trajectory.losses["manual"]), _series(r.trajectory.losses["torch"])
+    with np.errstate(all="ignore"):
+        return np.abs(m - t)
+
+
 def _positive(a: np.ndarray) -> np.ndarray:
     """Zeros and non-finite values as gaps, so a log axis can draw the rest."""
     out = a.copy()
@@ -52,20 +59,20 @@ def _loss_panel(ax, r) -> None:
 
 
 def _diff64_panel(ax, r) -> None:
-    m, t = _series(r.trajectory.losses["manual"]), _series(r.trajectory.losses["torch"])
-    diff, steps = np.abs(m - t), np.arange(len(m))
+    t, diff = _series(r.trajectory.losses["torch"]), _abs_diff(r)
+    steps = np.arange(len(diff))
     rtol = tolerance_for(r.dtype).trajectory
     allowed = rtol * np.fmax.accumulate(np.where(np.isfinite(t), np.abs(t), 0.0))
     exact = int(np.sum(diff == 0))
     ax.plot(steps, _positive(diff), color=NUMPY, lw=1, marker=".", ms=2, label="|loss NumPy - loss torch|")
     ax.plot(steps, _positive(allowed), color=ALLOW, ls="--", label=f"allowed: rtol {rtol:.0e} x largest |loss| so far")
-    _finish_diff(ax, f"float64: |difference| (equal at {exact} of {len(m)} steps; margin "
+    _finish_diff(ax, f"float64: |difference| (equal at {exact} of {len(diff)} steps; margin "
                      f"{_margin(r.margin)})")
 
 
 def _diff32_panel(ax, r) -> None:
-    m, t = _series(r.trajectory.losses["manual"]), _series(r.trajectory.losses["torch"])
-    ax.plot(np.arange(len(m)), _positive(np.abs(m - t)), color="0.6", lw=0.8,
+    diff = _abs_diff(r)
+    ax.plot(np.arange(len(diff)), _positive(diff), color="0.6", lw=0.8,
             label="|loss NumPy - loss torch|, two runs (not judged)")
     record = shadow_steps(r)
     if record:
