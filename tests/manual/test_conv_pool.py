@@ -4,15 +4,15 @@ import re
 import numpy as np
 import pytest
 import torch
-from layer_parity import check_parity, randomise
+from layer_parity import check_finite_diff, check_parity, randomise
 
 from manual.conv import Conv2d
 from manual.errors import ParityInputError, ShapeError
 from manual.flatten import Flatten
-from manual.gradcheck import GOOD, numerical_gradient, relative_error
 from manual.pool import AvgPool2d, MaxPool2d
 from torch_ref.layers import describe_torch, manual_twin, torch_twin
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small tensors: one thread is faster
 DTYPES = [np.float64, np.float32]
 
 CONVS = {  # id: (constructor arguments, input shape)
@@ -83,23 +83,6 @@ def test_maxpool_tie_goes_to_first_maximum_in_row_major_order():
 
 
 # ---- finite differences ----------------------------------------------------------------------------
-def check_finite_diff(layer, x_shape, seed=1):
-    """dx and every parameter gradient equal central differences of sum(forward(x) * dy), float64."""
-    rng = randomise(layer, seed)
-    x = rng.standard_normal(x_shape)
-    dy = rng.standard_normal(layer.forward(x).shape)
-
-    def f():
-        return float((layer.forward(x) * dy).sum())
-
-    layer.forward(x)
-    analytic = {"x": layer.backward(dy), **{k: g.copy() for k, g in layer.grads.items()}}
-    for name, p in {"x": x, **layer.params}.items():
-        numeric, _ = numerical_gradient(f, p)
-        err = relative_error(analytic[name], numeric)
-        assert err.max() < GOOD, f"{layer.describe()}: d/d{name} rel err {err.max():.1e}"
-
-
 @pytest.mark.parametrize("case", ["k3", "non_square", "dilation", "no_bias"])
 def test_conv2d_matches_finite_differences(case):
     args, kwargs, shape = CONVS[case]
