@@ -38,7 +38,7 @@ class RecordingShadowCheck(shadow.ShadowCheck):
         self.steps: list[ShadowStep] = []
         RecordingShadowCheck.last = self
 
-    def check(self, k, before, X, y, value, grads, after):
+    def check(self, k, *args, **kwargs):
         calls: list[tuple] = []
         real = shadow._ratio
 
@@ -49,7 +49,7 @@ class RecordingShadowCheck(shadow.ShadowCheck):
 
         shadow._ratio = spy
         try:
-            diffs = super().check(k, before, X, y, value, grads, after)
+            diffs = super().check(k, *args, **kwargs)
         finally:
             shadow._ratio = real
         if calls:
