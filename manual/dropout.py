@@ -63,6 +63,9 @@ class Dropout(TrainEval):
             raise ParityInputError("dropout mask must hold only 0/1 or True/False")
         return mask.astype(bool)
 
+    def output_shape(self, shape: tuple) -> tuple:
+        return tuple(shape)
+
     def forward(self, x: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         if not self.training or self.p == 0.0:
             self.cache = {"scale": None}

@@ -76,14 +76,19 @@ class BatchNorm1d(_Affine, TrainEval):
                             "running_var": np.ones(self.num_features, self.dtype),
                             "num_batches_tracked": np.zeros((), np.int64)}
 
+    def output_shape(self, shape: tuple) -> tuple:
+        """The input's shape, (N, C) or (N, C, L), after checking it."""
+        if len(shape) not in (2, 3):
+            raise ShapeError(f"expected 2D or 3D input (got {len(shape)}D input)")
+        if shape[1] != self.num_features:
+            raise ShapeError(f"BatchNorm1d({self.num_features}) got input of shape {tuple(shape)}: "
+                             f"expected {self.num_features} channels in axis 1")
+        return tuple(shape)
+
     def _check(self, x: np.ndarray) -> tuple[tuple, tuple]:
         """(axes reduced, broadcast view of a per-channel vector) for x, after checking it."""
-        if not isinstance(x, np.ndarray) or x.ndim not in (2, 3):
-            raise ShapeError(f"expected 2D or 3D input (got {getattr(x, 'ndim', '?')}D input)")
+        self.output_shape(np.shape(x))
         check_array("BatchNorm1d input", x, dtype=self.dtype, finite=False)
-        if x.shape[1] != self.num_features:
-            raise ShapeError(f"BatchNorm1d({self.num_features}) got input of shape {x.shape}: "
-                             f"expected {self.num_features} channels in axis 1")
         return ((0,), (1, -1)) if x.ndim == 2 else ((0, 2), (1, -1, 1))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -142,14 +147,19 @@ class LayerNorm(_Affine):
         self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
         self._init_affine(self.normalized_shape, self.elementwise_affine, bias, dtype)
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    def output_shape(self, shape: tuple) -> tuple:
+        """The input's shape, after checking that it ends in normalized_shape."""
         k = len(self.normalized_shape)
-        check_array("LayerNorm input", x, dtype=self.dtype, finite=False)
-        if x.ndim < k or x.shape[x.ndim - k:] != self.normalized_shape:
+        if len(shape) < k or tuple(shape[len(shape) - k:]) != self.normalized_shape:
             want = ", ".join(map(str, self.normalized_shape))
             raise ShapeError(f"Given normalized_shape={list(self.normalized_shape)}, expected input with shape "
-                             f"[*, {want}], but got input of size{list(x.shape)}")
-        axes = tuple(range(x.ndim - k, x.ndim))
+                             f"[*, {want}], but got input of size{list(shape)}")
+        return tuple(shape)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        check_array("LayerNorm input", x, dtype=self.dtype, finite=False)
+        self.output_shape(x.shape)
+        axes = tuple(range(x.ndim - len(self.normalized_shape), x.ndim))
         xhat, invstd = normalise(x, axes, self.eps)
         self.cache = {"xhat": xhat, "invstd": invstd, "axes": axes}
         return self._scale_shift(xhat, self.normalized_shape)

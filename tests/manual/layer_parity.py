@@ -60,7 +60,8 @@ def magnitudes(make, x: np.ndarray, dy: np.ndarray, seed: int) -> dict[str, floa
         w = layer.params.get("weight")
         dxhat = np.abs(dy64 if w is None else dy64 * w.reshape(c.get("view", w.shape)))
         xhat, axes = np.abs(c["xhat"]), c["axes"]
-        terms = c["invstd"] * (dxhat + dxhat.mean(axes, keepdims=True) + xhat * (dxhat * xhat).mean(axes, keepdims=True))
+        mean = lambda a: a.mean(axes, keepdims=True)  # noqa: E731
+        terms = c["invstd"] * (dxhat + mean(dxhat) + xhat * mean(dxhat * xhat))
         norm_dx = float(terms.max())
     for p in layer.params.values():
         np.abs(p, out=p)

@@ -116,12 +116,14 @@ def test_conv_weight_is_torch_layout():
 @pytest.mark.parametrize("layer, shape, message", [
     (Conv2d(3, 4, 3), (2, 3, 2, 2),
      "Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't be greater"),
-    (Conv2d(3, 4, 3, dilation=2), (2, 3, 4, 4), "Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5)"),
+    (Conv2d(3, 4, 3, dilation=2), (2, 3, 4, 4),
+     "Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5)"),
     (Conv2d(3, 4, 3), (2, 5, 8, 8), "Given groups=1, weight of size [4, 3, 3, 3], expected input[2, 5, 8, 8] to "
                                     "have 3 channels, but got 5 channels instead"),
     (Conv2d(3, 4, 3), (8, 8), "Expected 4D (batched) input to conv2d, but got input of size: [8, 8]"),
     (Conv2d(3, 4, 3), (3, 8, 8), "Expected 4D (batched) input to conv2d, but got input of size: [3, 8, 8]"),
-    (MaxPool2d(3), (2, 3, 2, 2), "Given input size: (3x2x2). Calculated output size: (3x0x0). Output size is too small"),
+    (MaxPool2d(3), (2, 3, 2, 2),
+     "Given input size: (3x2x2). Calculated output size: (3x0x0). Output size is too small"),
     (AvgPool2d(3, 1), (2, 3, 2, 5), "Given input size: (3x2x5). Calculated output size: (3x0x3). Output size is too"),
     (MaxPool2d(2), (4, 4), "Expected 4D (batched) input to max_pool2d, but got input of size: [4, 4]"),
     (Flatten(3), (2, 3), "Dimension out of range (expected to be in range of [-2, 1], but got 3)"),
@@ -163,3 +165,8 @@ def test_output_shape_propagates():
         assert layer.forward(x).shape == layer.output_shape(shape)
         shape = layer.output_shape(shape)
     assert shape == (5, 6)
+
+
+def test_output_shape_checks_what_forward_checks():
+    with pytest.raises(ShapeError, match="Output size is too small"):
+        MaxPool2d(4).output_shape((1, 1, 3, 3))

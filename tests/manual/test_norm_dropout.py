@@ -130,7 +130,8 @@ def test_dropout_explicit_mask_reaches_the_twin():
     np.testing.assert_array_equal(layer.forward(x), mask / 0.75)
     other = ~mask
     np.testing.assert_array_equal(layer.forward(x, mask=other), other / 0.75)
-    np.testing.assert_array_equal(MaskedDropout(0.25)(torch.ones(3, 4, dtype=torch.float64), mask=other).numpy(), other / 0.75)
+    twin_y = MaskedDropout(0.25)(torch.ones(3, 4, dtype=torch.float64), mask=other)
+    np.testing.assert_array_equal(twin_y.numpy(), other / 0.75)
 
 
 def test_dropout_is_identity_in_eval_and_draws_fresh_masks_in_training():
@@ -167,6 +168,14 @@ def test_dropout_p_one_gives_zeros_as_torch():
 def test_bad_input_names_the_problem(layer, shape, message):
     with pytest.raises(ShapeError, match=re.escape(message)):
         layer.forward(np.ones(shape))
+
+
+def test_output_shape_checks_what_forward_checks():
+    assert BatchNorm1d(6).output_shape((5, 6)) == LayerNorm(6).output_shape((5, 6)) == Dropout().output_shape((5, 6))
+    with pytest.raises(ShapeError, match="expected 6 channels"):
+        BatchNorm1d(6).output_shape((5, 4))
+    with pytest.raises(ShapeError, match=re.escape("expected input with shape [*, 6]")):
+        LayerNorm(6).output_shape((5, 4))
 
 
 def test_batch_of_one_is_fine_in_eval():
