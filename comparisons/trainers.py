@@ -2,6 +2,7 @@
 manual's layout. Anything with `step(X, y) -> loss | None` and `params() -> dict` can be compared."""
 from __future__ import annotations
 
+import copy
 from typing import Protocol
 
 import numpy as np
@@ -34,6 +35,10 @@ class ManualTrainer:
 
     def params(self):
         return self.net.get_params()
+
+    def optimizer_state(self) -> dict:
+        """A copy of the optimizer's state (buffers, step counts) by parameter name."""
+        return copy.deepcopy(self.opt.state)
 
     def grads(self):
         """The gradients of the last step (at the parameters entering it), by state_dict name."""

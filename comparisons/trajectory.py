@@ -105,6 +105,8 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
     scale = _RunningScale()
     last_checked = -1  # the last step whose parameters were compared
     before = candidate.params() if shadow is not None else None
+    stateful = shadow is not None and shadow.needs_state
+    state = candidate.optimizer_state() if stateful else None
     live = {"torch": True, "float64": reference64 is not None}
 
     def measure(name, kind, a, b, k):
@@ -121,16 +123,18 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
                 report.findings.append(_exception_finding(k, exc))
                 break
             lb = reference.step(X, y) if live["torch"] else None
-            l64 = reference64.step(X.astype(np.float64), y.astype(np.float64)) if live["float64"] else None
+            l64 = reference64.step(X.astype(np.float64), _as_float64(y)) if live["float64"] else None
         report.losses["manual"].append(la)
         report.losses["torch"].append(lb)
         report.steps_run = k + 1
         pa = candidate.params()
         if shadow is not None:
             due = k < SHADOW_EVERY_STEP or k % stride == 0 or k == steps - 1 or not _finite(pa, la)
-            if due and not _shadow_step(report, shadow, k, before, X, y, la, candidate.grads(), pa):
+            state_after = candidate.optimizer_state() if stateful else None
+            if due and not _shadow_step(report, shadow, k, before, X, y, la, candidate.grads(), pa,
+                                        (state, state_after)):
                 break
-            before = pa
+            before, state = pa, state_after
             _record_drift(report, live, scale, k, la, pa, lb, reference, l64, reference64,
                           params=k % stride == 0 or k == steps - 1)
             continue
@@ -155,9 +159,14 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
     return report
 
 
-def _shadow_step(report: TrajectoryReport, shadow, k, before, X, y, la, grads, pa) -> bool:
+def _as_float64(y: np.ndarray) -> np.ndarray:
+    """Float targets in float64 for the float64 run; class indices stay integers."""
+    return y if y.dtype.kind in "iu" else y.astype(np.float64)
+
+
+def _shadow_step(report: TrajectoryReport, shadow, k, before, X, y, la, grads, pa, states=(None, None)) -> bool:
     """Judge step k by the shadow check; False (with a finding) when the run stops here."""
-    diffs = shadow.check(k, before, X, y, la, grads, pa)
+    diffs = shadow.check(k, before, X, y, la, grads, pa, *states)
     finite_np = _finite(pa, la)
     finite_t = shadow.torch_finite
     if not (finite_np and finite_t):
@@ -242,11 +251,13 @@ def _exception_finding(k: int, exc: LearnerCodeError) -> Finding:
 
 
 def _shadow_finding(k: int, failed: list[TensorDiff]) -> Finding:
-    first = min(failed, key=lambda d: (d.kind != "loss", d.kind != "grad", d.margin))
+    first = min(failed, key=lambda d: (d.kind != "loss", d.kind != "grad", d.kind != "param", d.margin))
     more = len(failed) - 1
     where = {"loss": "the loss itself differs: the forward pass or the loss",
              "grad": "the loss matches, a gradient does not: the backward pass",
-             "param": "loss and gradients match, the update does not: the optimizer step"}[first.kind]
+             "param": "loss and gradients match, the update does not: the optimizer step",
+             "state": "the optimizer's state (a momentum or moment buffer, a step count) differs: its update "
+                      "rule"}[first.kind]
     ratio = (f"; at the worst element yours / torch = {first.manual_value / first.torch_value:.4f}"
              if first.torch_value != 0 and first.kind != "param" else "")
     return Finding(first, note=(

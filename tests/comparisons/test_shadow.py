@@ -37,7 +37,7 @@ def exact_and_float32(net32, loss, X, y):
 
 def _copy(net32, dtype):
     layers = [type(layer)(layer.fan_in, layer.fan_out, dtype=dtype) if isinstance(layer, manual.Linear)
-              else (manual.LeakyReLU(layer.slope) if isinstance(layer, manual.LeakyReLU) else type(layer)())
+              else manual.make_activation(layer.chosen)
               for layer in net32.layers]
     net = manual.Sequential(*layers)
     net.set_params({k: v.astype(dtype) for k, v in net32.get_params().items()})
@@ -174,7 +174,7 @@ def test_allowance_mode_says_how_far_past_the_bound_and_the_margin():
     assert ok.passed and ok.margin == float("inf")
 
 
-def classifier_run(loss, steps=200, scale_backward=1.0):
+def classifier_run(loss, steps=200, scale_backward=1.0, opt=None):
     """A 4-16-3 tanh softmax classifier in float32, judged step by step by the shadow check."""
     from comparisons.shadow import ShadowCheck
     from comparisons.trainers import ManualTrainer, TorchTrainer
@@ -184,7 +184,7 @@ def classifier_run(loss, steps=200, scale_backward=1.0):
     X = rng.randn(32, 4).astype(np.float32)
     y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1).astype(int)
     net = manual.init_torch_default(manual.build_mlp([4, 16, 3], "tanh", dtype=np.float32), 0)
-    opt = manual.SGD(0.5)
+    opt = opt or manual.SGD(0.5)
     shadow = ShadowCheck(net, loss, opt, layer_of=net.param_layer)
     torch_side = TorchTrainer.mirroring(net, loss, opt)
     backward = loss.backward
@@ -198,3 +198,43 @@ def test_a_float32_softmax_classifier_passes_every_step_and_a_1_percent_error_fa
     assert report.passed and report.margin >= 2, str(report)
     bad = classifier_run(manual.CrossEntropyLoss(label_smoothing=0.05), steps=5, scale_backward=1.01)
     assert bad.first_failure == 0 and bad.findings[0].diff.kind == "grad"
+
+
+OPTIMIZERS = {
+    "SGD momentum": lambda: manual.SGD(0.1, momentum=0.9),
+    "SGD nesterov weight decay": lambda: manual.SGD(0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "Adam": lambda: manual.Adam(1e-2), "Adam amsgrad": lambda: manual.Adam(1e-2, amsgrad=True),
+    "AdamW": lambda: manual.AdamW(1e-2), "RMSprop centered momentum": lambda: manual.RMSprop(1e-2, momentum=0.5, centered=True),
+    "Adagrad": lambda: manual.Adagrad(0.1),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_stateful_optimizers_pass_every_step_in_float32(name):
+    """The torch step is taken from the NumPy run's weights and optimizer state; update and buffers are
+    allowed what the gradient's allowance moves them by (evaluated) plus their own rounding."""
+    report = classifier_run(manual.CrossEntropyLoss(), steps=100, opt=OPTIMIZERS[name]())
+    assert report.passed and report.margin >= 2, str(report)
+    assert {d.kind for d in report.diffs} >= {"loss", "grad", "param", "state"}
+
+
+def _after_update(opt, change):
+    update = opt.update
+
+    def changed(p, grad, state):
+        update(p, grad, state)
+        change(state)
+    opt.update = changed
+    return opt
+
+
+@pytest.mark.parametrize("opt, key", [
+    (lambda: _after_update(manual.SGD(0.1, momentum=0.9), lambda s: s.pop("momentum_buffer")), "momentum_buffer"),
+    (lambda: _after_update(manual.Adam(1e-2), lambda s: s.update(step=0.0)), "step"),
+    (lambda: _after_update(manual.Adam(1e-2), lambda s: s["exp_avg"].__imul__(1.01)), "exp_avg"),
+], ids=["buffer dropped", "step count stuck", "moment 1% off"])
+def test_a_wrong_optimizer_state_fails_at_the_step_that_writes_it(opt, key):
+    report = classifier_run(manual.CrossEntropyLoss(), steps=5, opt=opt())
+    finding = report.findings[0]
+    assert report.first_failure == 0 and finding.diff.kind == "state" and finding.diff.name.endswith(f"[{key}]")
+    assert "the optimizer's state" in finding.note
