@@ -65,14 +65,23 @@ def _memory(text: str) -> int:
     return int(text)
 
 
+def activations_help() -> str:
+    """--activations' help: every registered name with its parameters and defaults, and the spelling."""
+    from manual import ACTIVATION_REGISTRY
+
+    names = ", ".join(op.name + (f" ({', '.join(f'{k}={v!r}' for k, v in op.params.items())})" if op.params else "")
+                      for op in ACTIVATION_REGISTRY.values())
+    return (f"hidden activation(s): one, or one per hidden layer separated by commas; parameters after colons "
+            f"in declared order (leaky_relu:0.05, softplus:2:20, gelu:tanh, hardtanh:-2:2) or as keywords "
+            f"(leaky_relu(negative_slope=0.05)), torch's defaults when left out; {names} (default relu)")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
     parser.add_argument("target", metavar="PATH.py:FUNCTION", help="file and function (or class) to check")
     parser.add_argument("--sizes", required=True, help="layer widths, input to output, e.g. 2,4,1 (required)")
-    parser.add_argument("--activations", default="relu",
-                        help="hidden activation(s): one name, or one per hidden layer separated by commas; "
-                             "relu, leaky_relu (slope 0.01), sigmoid, tanh or identity (default relu)")
+    parser.add_argument("--activations", default="relu", help=activations_help())
     parser.add_argument("--output", default="identity",
                         help="output activation: identity or sigmoid (default identity)")
     parser.add_argument("--loss", default="mse",
@@ -129,10 +138,13 @@ def _rerun(args: argparse.Namespace, spec, kind: str, weights) -> str:
 
 
 def _check(args: argparse.Namespace, worker) -> int:
+    from manual.activation_spelling import split_activations
+
     from .learner_spec import LearnerSpec
 
     weights = _weights(args.weights) if args.weights else None
-    acts = args.activations.split(",") if "," in args.activations else args.activations
+    acts = split_activations(args.activations)
+    acts = acts[0] if len(acts) == 1 else acts
     common = dict(sizes=_sizes(args.sizes), activations=acts, output=args.output, loss=args.loss,
                   dtype=args.dtype, seed=args.seed)
     parse_target(args.target)

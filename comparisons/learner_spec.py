@@ -9,12 +9,14 @@ from functools import cached_property
 import numpy as np
 
 import manual
+from manual.activation_op import ChosenActivation
+from manual.activation_spelling import parse_activation, split_activations
 from manual.errors import ParityInputError
 from manual.validate import as_float_dtype
 
 from .wording import arg
 
-HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
+HIDDEN_ACTIVATIONS = tuple(manual.ACTIVATION_REGISTRY)   # every registered one, with its parameters
 OUTPUTS = ("identity", "sigmoid")
 LOSSES = {
     "mse": "mse: mean((yhat - y)**2) over all N*K elements, as torch.nn.MSELoss()",
@@ -44,9 +46,11 @@ def _sizes(sizes) -> tuple[int, ...]:
 
 
 def _activations(activations, n_hidden: int, sizes) -> tuple[str, ...]:
+    """One canonical spelling per hidden layer ('leaky_relu:0.05', 'tanh')."""
     if isinstance(activations, str):
-        names = [activations] * n_hidden
-    elif isinstance(activations, Sequence) and all(isinstance(a, str) for a in activations):
+        names = split_activations(activations)
+        names = names * n_hidden if len(names) == 1 else names
+    elif isinstance(activations, Sequence) and all(isinstance(a, (str, ChosenActivation)) for a in activations):
         names = list(activations)
     else:
         raise LearnerSpecError(f"activations must be one name or a list of names, got {activations!r}")
@@ -55,11 +59,14 @@ def _activations(activations, n_hidden: int, sizes) -> tuple[str, ...]:
             f"sizes {list(sizes)} have {n_hidden} hidden layer(s) but {len(names)} activation(s) were given "
             f"({names}): give one name for every hidden layer, or one per hidden layer "
             f"({arg('activations', ['relu', 'tanh'])})")
+    out = []
     for i, name in enumerate(names):
-        if name.lower() not in HIDDEN_ACTIVATIONS:
-            raise LearnerSpecError(f"unknown activation {name!r} for hidden layer {i}; known: "
-                                   f"{', '.join(HIDDEN_ACTIVATIONS)}")
-    return tuple(n.lower() for n in names)
+        try:
+            out.append(parse_activation(name).spelling)
+        except ParityInputError as exc:
+            text = repr(name if isinstance(name, str) else name.spelling)
+            raise LearnerSpecError(str(exc).replace(text, f"{text} for hidden layer {i}", 1)) from None
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -99,9 +106,13 @@ class LearnerSpec:
     def n_linear(self) -> int:
         return len(self.sizes) - 1
 
+    def act(self, k: int) -> ChosenActivation:
+        """The activation after Linear k with its parameters (the output activation for the last one)."""
+        return parse_activation(self.activations[k] if k < self.n_linear - 1 else self.output)
+
     def act_name(self, k: int) -> str:
-        """The activation after Linear k (the output activation for the last one)."""
-        return self.activations[k] if k < self.n_linear - 1 else self.output
+        """The name of the activation after Linear k ('leaky_relu', without its parameters)."""
+        return self.act(k).name
 
     @cached_property
     def net(self) -> manual.Sequential:

@@ -17,35 +17,16 @@ import manual
 from .learner_spec import LearnerSpec
 
 Grads = list[tuple[np.ndarray, np.ndarray]]
-SLOPE = 0.01
-
-# f'(.) written the two ways code writes it: from the activation a (correct, given a) or from z.
-_FROM_A = {
-    "identity": lambda a: np.ones_like(a), "relu": lambda a: (a > 0).astype(float),
-    "leaky_relu": lambda a: np.where(a > 0, 1.0, SLOPE), "sigmoid": lambda a: a * (1 - a),
-    "tanh": lambda a: 1 - a * a,
-}
-_FROM_Z = {
-    "identity": _FROM_A["identity"], "relu": _FROM_A["relu"], "leaky_relu": _FROM_A["leaky_relu"],
-    "sigmoid": lambda z: _FROM_A["sigmoid"](_value("sigmoid", z)), "tanh": lambda z: 1 - np.tanh(z) ** 2,
-}
-FORMULAS = {  # (correct, evaluated on z instead of a, z-formula evaluated on a)
-    "sigmoid": ("a*(1-a)", "z*(1-z)", "sigmoid(a)*(1-sigmoid(a))"),
-    "tanh": ("1-a**2", "1-z**2", "1-tanh(a)**2"),
-    "relu": ("[z>0]", "[z>0]", "[z>0]"),
-    "leaky_relu": ("1 if z>0 else 0.01", "", ""),
-}
 
 
-def _value(name: str, z: np.ndarray) -> np.ndarray:
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "leaky_relu":
-        return np.where(z > 0, z, SLOPE * z)
-    if name == "sigmoid":
-        with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-z))
-    return np.tanh(z) if name == "tanh" else z
+def derivative_texts(chosen) -> tuple[str, str, str]:
+    """f' as text: (correct, the a-formula evaluated on z, the z-formula evaluated on a), e.g. for tanh
+    ('1-a**2', '1-z**2', '1-tanh(a)**2'); from the registry's text_a / text_z."""
+    op, p = chosen.op, chosen.p
+    if op.text_a:
+        return (op.text_a.format(a="a", **p), op.text_a.format(a="z", **p),
+                op.text_z.format(z="a", **p) if op.text_z else "")
+    return op.text_z.format(z="z", **p), "", ""
 
 
 @dataclass(frozen=True)
@@ -83,28 +64,26 @@ class Pass:
     loss: float
     dyhat: np.ndarray = None       # dL/dyhat
     derivs: list = None            # f'_k as used, per Linear k
-    names: tuple = ()              # the activation after each Linear
+    names: tuple = ()              # the activation after each Linear (ChosenActivation)
 
     def magnitudes(self, params, eps: float = 0.0, rtol: float = 1.0) -> list[tuple[float, float]]:
         """Per tensor, the scale errors are measured against: max(|a_k|.T @ |d_k|) and max(sum |d_k|), with |d|
         propagated in absolute values, so a gradient that is small because its terms cancel is not held to
         digits it cannot have:
             |d_{L-1}| = |dL/dyhat| * m_{L-1},   |d_{k-1}| = (|d_k| @ |W_k|.T) * m_{k-1},   m = |f'| + u / rtol
-        u is how far two correct implementations may disagree on f' itself: 4 eps for sigmoid/tanh (a(1-a)
-        and 1-a**2 from a rounded a: near saturation that dwarfs f'), and for ReLU/LeakyReLU the full step
-        where z lies within rounding, 2 (fan_in + 2) eps (|a| @ |W| + |b|), of the kink (the mask may flip).
+        u is how far two correct implementations may disagree on f' itself: 4 eps for a curved f (a(1-a)
+        and 1-a**2 from a rounded a: near saturation that dwarfs f'), and at a kink the full jump of f'
+        where z lies within rounding, 2 (fan_in + 2) eps (|a| @ |W| + |b|), of it (a mask may flip).
         Dividing by rtol lets such a legitimate difference pass the check rtol * scale."""
         out: list = [None] * len(self.deltas)
         d = None
         for k in reversed(range(len(self.deltas))):
             W, b = (np.abs(np.asarray(a, np.float64)) for a in params[k])
-            if self.names[k] in ("sigmoid", "tanh"):
-                u = 4 * eps
-            elif self.names[k] in ("relu", "leaky_relu"):
+            chosen = self.names[k]
+            u = 4 * eps if chosen.op.curvature(chosen.p) > 0 else 0.0
+            if chosen.kinks():
                 z_err = 2 * (W.shape[0] + 2) * eps * (np.abs(self.acts[k]) @ W + b.reshape(-1))
-                u = (np.abs(self.zs[k]) <= z_err) * (1 - SLOPE if self.names[k] == "leaky_relu" else 1.0)
-            else:
-                u = 0.0
+                u = u + sum((np.abs(self.zs[k] - kink) <= z_err) * jump for kink, jump in chosen.jumps())
             m = np.abs(self.derivs[k]) + u / rtol
             d = np.abs(self.dyhat) * m if d is None else (d @ np.abs(np.asarray(params[k + 1][0], np.float64)).T) * m
             out[k] = (float((np.abs(self.acts[k]).T @ d).max(initial=0.0)), float(d.sum(0).max(initial=0.0)))
@@ -116,23 +95,26 @@ def forward(spec: LearnerSpec, params, X) -> tuple[list[np.ndarray], list[np.nda
     acts, zs = [np.asarray(X, np.float64)], []
     for k, (W, b) in enumerate(params):
         zs.append(acts[-1] @ np.asarray(W, np.float64) + np.asarray(b, np.float64).reshape(-1))
-        acts.append(_value(spec.act_name(k), zs[-1]))
+        acts.append(spec.act(k).forward(zs[-1]))
     return zs, acts
 
 
 def _derivative(spec: LearnerSpec, k: int, how: str, zs, acts) -> np.ndarray:
-    name, z, a = spec.act_name(k), zs[k], acts[k + 1]
+    """f'_k as the knob says: correct, or taken the wrong way (Knobs.hidden)."""
+    chosen, z, a = spec.act(k), zs[k], acts[k + 1]
+    op, p = chosen.op, chosen.p
     if how == "on_pre":
-        return _FROM_A[name](z)
+        return op.from_a(z, p)
     if how == "on_post":
-        return _FROM_Z[name](a)
+        return op.from_z(a, p)
     if how == "relu_mask":
         return (z > 0).astype(float)
     if how == "missing":
         return np.ones_like(z)
     if how.startswith("cache:"):
-        return _FROM_A[name](acts[int(how[6:])])
-    return _FROM_A[name](a)
+        s = int(how[6:])
+        return op.from_a(acts[s], p) if op.from_a else op.from_z(zs[s - 1], p)
+    return op.from_a(a, p) if op.from_a else op.from_z(z, p)
 
 
 def _dw_input(spec: LearnerSpec, k: int, source: str, zs, acts) -> np.ndarray:
@@ -168,7 +150,7 @@ def backprop(spec: LearnerSpec, params, X, y, knobs: Knobs = Knobs(), lr: float 
             step = lr if knobs.stale_lr is None else knobs.stale_lr
             W_back = W - step * dW if knobs.stale and step is not None else W
             delta = (delta @ W_back.T) * derivs[k - 1]
-    return Pass(zs, acts, deltas, grads, value, dyhat, derivs, tuple(spec.act_name(k) for k in range(spec.n_linear)))
+    return Pass(zs, acts, deltas, grads, value, dyhat, derivs, tuple(spec.act(k) for k in range(spec.n_linear)))
 
 
 @dataclass(frozen=True)
@@ -191,17 +173,21 @@ def _hidden_mutants(spec: LearnerSpec) -> list[Mutant]:
     """Wrong activation derivatives: every applicable layer at once, then each layer alone."""
     out: list[Mutant] = []
     hidden = range(spec.n_linear - 1)
+    two_forms = [k for k in hidden if spec.act(k).op.two_forms]
+
+    def texts(k: int) -> tuple[str, str, str]:
+        return derivative_texts(spec.act(k))
+
     kinds = {
-        "on_pre": ([k for k in hidden if spec.act_name(k) in ("sigmoid", "tanh")],
-                   lambda n: f"derivative evaluated on the pre-activation z: {FORMULAS[n][1]} instead of "
-                             f"{FORMULAS[n][0]}"),
-        "on_post": ([k for k in hidden if spec.act_name(k) in ("sigmoid", "tanh")],
-                    lambda n: f"derivative formula for z applied to the activation a: {FORMULAS[n][2]} "
-                              f"instead of {FORMULAS[n][0]}"),
+        "on_pre": (two_forms, lambda k: f"derivative evaluated on the pre-activation z: {texts(k)[1]} instead of "
+                                        f"{texts(k)[0]}"),
+        "on_post": (two_forms, lambda k: f"derivative formula for z applied to the activation a: {texts(k)[2]} "
+                                         f"instead of {texts(k)[0]}"),
         "relu_mask": ([k for k in hidden if spec.act_name(k) == "leaky_relu"],
-                      lambda n: "ReLU mask [z>0] on a LeakyReLU: the slope 0.01 for z<=0 is lost"),
+                      lambda k: f"ReLU mask [z>0] on a LeakyReLU: the slope {spec.act(k).p.negative_slope!r} for "
+                                f"z<=0 is lost"),
         "missing": ([k for k in hidden if spec.act_name(k) != "identity"],
-                    lambda n: "derivative left out (taken as 1 everywhere; a ReLU mask that is always true "
+                    lambda k: "derivative left out (taken as 1 everywhere; a ReLU mask that is always true "
                               "does the same)"),
     }
     for how, (layers, text) in kinds.items():
@@ -209,7 +195,7 @@ def _hidden_mutants(spec: LearnerSpec) -> list[Mutant]:
         for group in groups:
             where = ", ".join(spec.act_label(k) for k in group)
             out.append(Mutant(f"{how}@{','.join(map(str, group))}", "wrong_activation_derivative",
-                              f"{where}: {text(spec.act_name(group[0]))}", Knobs(hidden={k: how for k in group})))
+                              f"{where}: {text(group[0])}", Knobs(hidden={k: how for k in group})))
     return out
 
 
@@ -238,10 +224,11 @@ def mutants_for(spec: LearnerSpec, *, step: bool = False) -> list[Mutant]:
         out.append(Mutant("output:missing", "missing_output_activation_derivative",
                           f"the derivative of {spec.act_label(last)} is left out: dL/dz = dL/dp instead of "
                           f"dL/dp * p*(1-p)", Knobs(hidden={last: "missing"})))
+        texts = derivative_texts(spec.act(last))
         for how, i in (("on_pre", 1), ("on_post", 2)):
             out.append(Mutant(f"output:{how}", "wrong_activation_derivative",
-                              f"{spec.act_label(last)}: output derivative {FORMULAS['sigmoid'][i]} instead of "
-                              f"{FORMULAS['sigmoid'][0]}", Knobs(hidden={last: how})))
+                              f"{spec.act_label(last)}: output derivative {texts[i]} instead of "
+                              f"{texts[0]}", Knobs(hidden={last: how})))
     out += _hidden_mutants(spec)
     out += _cache_mutants(spec)
     if spec.square_layers():

@@ -6,12 +6,15 @@ From one `seed`, four draws (each its own weights, inputs and targets, in the le
     N=1                     one sample: bugs that only show for a batch (sum vs mean, db from one row) do not
                             show here, which is how "only wrong for batch > 1" is told apart
     N=8                     a larger batch (a different N, so a factor N is seen as N and not as a constant)
-    N=8 near saturation     sigmoid/tanh hidden layers driven to |z| ~ 2..6, where f' is small and a
-                            derivative taken on the wrong value differs most
-Weights are W ~ N(0, 1.5**2 / fan_in) (N(0, 4**2 / fan_in) for saturated sigmoid/tanh layers, N(0, 1 /
-fan_in) for the output layer), biases ~ N(0, 0.5**2), X ~ N(0, 1), targets y ~ U(0, 1) (valid for BCE too).
-A draw is redrawn (deterministically) until every ReLU/LeakyReLU layer has active and inactive units, no
-pre-activation lies within KINK_MARGIN of a kink, and a sigmoid output stays within (1e-3, 1 - 1e-3).
+    N=8 near saturation     saturating hidden layers (sigmoid, tanh, hardtanh: the registry's `saturates`)
+                            driven to |z| ~ 2..6, where f' is small and a derivative taken on the wrong
+                            value differs most
+Weights are W ~ N(0, 1.5**2 / fan_in) (N(0, 4**2 / fan_in) for saturated layers, N(0, 1 / fan_in) for the
+output layer), biases ~ N(0, 0.5**2), X ~ N(0, 1), targets y ~ U(0, 1) (valid for BCE too).
+A draw is redrawn (deterministically) until every layer whose activation is `mixed` (ReLU, LeakyReLU, ELU,
+Hardtanh) has units on both sides of its first kink, no pre-activation lies within KINK_MARGIN of any kink
+(at the layer's own parameters: hardtanh:-2:2's are at -2 and 2), and a sigmoid output stays within
+(1e-3, 1 - 1e-3).
 For step checks each probe also has its own learning rate, lr * (1, 1/2, 1, 1/4): a bug that scales with
 lr (lr applied twice, lr ignored) is then told apart from a constant factor.
 """
@@ -32,7 +35,6 @@ PLAN = (  # (N, near saturation, lr multiplier)
 )
 KINK_MARGIN = 1e-3
 MAX_DRAWS = 200
-RELU_LIKE = ("relu", "leaky_relu")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def _draw(spec: LearnerSpec, n: int, saturate: bool, rng: np.random.Generator):
     for k in range(spec.n_linear):
         fan_in, fan_out = spec.sizes[k], spec.sizes[k + 1]
         hidden = k < spec.n_linear - 1
-        gain = 1.0 if not hidden else (4.0 if saturate and spec.act_name(k) in ("sigmoid", "tanh") else 1.5)
+        gain = 1.0 if not hidden else (4.0 if saturate and spec.act(k).op.saturates else 1.5)
         W = rng.standard_normal((fan_in, fan_out)) * gain / np.sqrt(fan_in)
         params.append((W.astype(spec.dtype), (rng.standard_normal(fan_out) * 0.5).astype(spec.dtype)))
     X = rng.standard_normal((n, spec.sizes[0])).astype(spec.dtype)
@@ -70,14 +72,18 @@ def _draw(spec: LearnerSpec, n: int, saturate: bool, rng: np.random.Generator):
 
 
 def _score(spec: LearnerSpec, params, X) -> tuple[int, int]:
-    """(conditions met, conditions asked): mixed ReLU masks, no kinks, output sigmoid away from 0 and 1."""
+    """(conditions met, conditions asked): units on both sides of a kink, none near one, output sigmoid away
+    from 0 and 1."""
     zs, acts = forward(spec, params, X)
     met = asked = 0
     for k in range(spec.n_linear - 1):
-        if spec.act_name(k) in RELU_LIKE:
-            z = zs[k]
-            asked += 3
-            met += int((z > 0).any()) + int((z < 0).any() or z.size == 1) + int((np.abs(z) >= KINK_MARGIN).all())
+        kinks, z = spec.act(k).kinks(), zs[k]
+        if spec.act(k).op.mixed:
+            asked += 2
+            met += int((z > kinks[0]).any()) + int((z < kinks[0]).any() or z.size == 1)
+        if kinks:
+            asked += 1
+            met += int(all((np.abs(z - kink) >= KINK_MARGIN).all() for kink in kinks))
     if spec.output == "sigmoid":
         asked += 1
         met += int(((acts[-1] > 1e-3) & (acts[-1] < 1 - 1e-3)).all())

@@ -28,6 +28,7 @@ import numpy as np
 
 import manual
 
+from .rounding_activations import backward_bound, forward_bound
 from .rounding_losses import loss_bounds
 
 TRANSCENDENTAL_ULPS = 8.0   # c_f for tanh/sigmoid/log: 4 ulps (8 u) covers libm and vectorised kernels
@@ -76,7 +77,7 @@ def _activation_forward(layer, z, e_z, u):
         return a, (1 - a * a + 0.77 * e_z) * e_z + TRANSCENDENTAL_ULPS * u * np.abs(a)
     if isinstance(layer, manual.Identity):
         return z, e_z
-    raise TypeError(f"no rounding rule for {layer.describe()}")
+    return forward_bound(layer.chosen, z, e_z, u)
 
 
 def _activation_backward(layer, fwd: _Fwd, out: np.ndarray, e_out: np.ndarray, g, e_g, u):
@@ -97,7 +98,7 @@ def _activation_backward(layer, fwd: _Fwd, out: np.ndarray, e_out: np.ndarray, g
         d = 1 - out * out
         e_d = 2 * np.abs(out) * e_out + e_out * e_out + 2 * u
     else:
-        raise TypeError(f"no rounding rule for {layer.describe()}")
+        return backward_bound(layer.chosen, z, e_z, g, e_g, u)
     return g * d, e_g * d + np.abs(g) * e_d + 2 * u * np.abs(g * d)
 
 

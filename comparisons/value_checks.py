@@ -75,9 +75,9 @@ def check_loss_value(name, fn, case: Case) -> CheckResult:
 
 
 def _kinks(case: Case, params) -> list[np.ndarray]:
-    """Which side of 0 every ReLU/LeakyReLU pre-activation is on (finite differences across a kink lie)."""
+    """Between which kinks every pre-activation lies (finite differences across a kink lie)."""
     zs, _ = forward(case.spec, params, case.probes[0].X)
-    return [zs[k] > 0 for k in range(case.spec.n_linear - 1) if case.spec.act_name(k) in ("relu", "leaky_relu")]
+    return [case.spec.act(k).side(zs[k]) for k in range(case.spec.n_linear - 1) if case.spec.act(k).kinks()]
 
 
 @check

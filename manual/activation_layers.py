@@ -27,6 +27,10 @@ class FormulaActivation(Activation):
     def backward(self, dy):
         return dy * np.asarray(self.op.from_z(self.cache["x"], self.chosen.p), dy.dtype)
 
+    def active(self) -> np.ndarray:
+        """Between which kinks the last input lies (gradcheck compares these across a nudge for kinks)."""
+        return self.chosen.side(self.cache["x"])
+
 
 class ELU(FormulaActivation):
     r"""y = x if x > 0 else alpha (exp(x) - 1).  f' = 1 if x > 0 else alpha exp(x) (alpha at 0, as torch)."""

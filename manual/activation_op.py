@@ -113,11 +113,13 @@ class ChosenActivation:
         """Per element, how many kinks lie below z: finite differences are only valid within one side."""
         return sum((z > k).astype(int) for k in self.kinks()) if self.kinks() else np.zeros(np.shape(z), int)
 
-    def jumps(self) -> list[tuple[float, float]]:
-        """(kink, |f'(kink+) - f'(kink-)|) for every kink."""
+    def jumps(self, of_value: bool = False) -> list[tuple[float, float]]:
+        """(kink, |f'(kink+) - f'(kink-)|) for every kink; of_value: the jump of f itself (softplus's
+        threshold, where torch switches to the identity)."""
+        fn = self.forward if of_value else self.from_z
         out = []
         for k in self.kinks():
             eps = 1e-9 * (1.0 + abs(k))
-            d = self.from_z(np.array([k - eps, k + eps]))
+            d = fn(np.array([k - eps, k + eps]))
             out.append((k, float(abs(d[1] - d[0]))))
         return out

@@ -105,4 +105,4 @@ HARDTANH = ActivationOp(  # clamp(z, min_val, max_val); derivative 0 at and beyo
     saturates=True, check=lambda p: "" if p.max_val > p.min_val else "max_val must be greater than min_val")
 
 REGISTRY: dict[str, ActivationOp] = {op.name: op for op in (
-    IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, ELU, GELU, SILU, SOFTPLUS, HARDTANH)}
+    RELU, LEAKY_RELU, SIGMOID, TANH, IDENTITY, ELU, GELU, SILU, SOFTPLUS, HARDTANH)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from .activation_op import ActivationOp, ChosenActivation, Params
 from .activation_registry import REGISTRY
@@ -94,6 +95,11 @@ def parse_activation(spelling) -> ChosenActivation:
         return spelling
     if not isinstance(spelling, str) or not spelling.strip():
         raise ParityInputError(f"an activation is a name such as 'relu' or 'leaky_relu:0.05', got {spelling!r}")
+    return _parse(spelling)
+
+
+@lru_cache(maxsize=512)
+def _parse(spelling: str) -> ChosenActivation:
     call = _CALL.match(spelling)
     if call:
         op = lookup_op(call.group(1), spelling)

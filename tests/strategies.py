@@ -1,7 +1,8 @@
 """Generated inputs for property tests, and the dtype tolerances every parity test compares with.
 
 shapes()    2-D batch shapes (N, features)
-nets()      random MLPs: 1..3 hidden layers, widths 1..6, an activation name per hidden layer,
+nets()      random MLPs: 1..3 hidden layers, widths 1..6, an activation per hidden layer (every registered
+            one, some with other parameters than torch's defaults: SPELLINGS),
             identity or sigmoid output, float64 unless asked, weights from a drawn seed and initialiser
 batches(n)  (x, y) for net n: x in [-3, 3], y in [0, 1] (valid targets for MSE and BCE alike)
 """
@@ -39,8 +40,11 @@ def shapes(draw, max_rows: int = 8, max_cols: int = 6) -> tuple[int, int]:
     return draw(st.integers(1, max_rows)), draw(st.integers(1, max_cols))
 
 
+SPELLINGS = tuple(manual.ACTIVATIONS) + ("leaky_relu:0.2", "elu:0.5", "gelu:tanh", "softplus:2:10", "hardtanh:-2:0.5")
+
+
 @st.composite
-def nets(draw, activations=tuple(manual.ACTIVATIONS), dtype=np.float64) -> manual.Sequential:
+def nets(draw, activations=SPELLINGS, dtype=np.float64) -> manual.Sequential:
     n_hidden = draw(st.integers(1, 3))
     sizes = draw(st.lists(st.integers(1, 6), min_size=n_hidden + 2, max_size=n_hidden + 2))
     names = draw(st.lists(st.sampled_from(activations), min_size=n_hidden, max_size=n_hidden))

@@ -1,13 +1,14 @@
 """Inline learners for unit tests of the diagnosis engine: one generic NumPy MLP whose backprop can carry
 classic bugs, one (bug="stale") or several at once (bug=("stale", "sum_for_mean")), served as
-grad_fn(params, X, y) -> (loss, grads) or step_fn(params, X, y, lr) -> params.
+grad_fn(params, X, y) -> (loss, grads) or step_fn(params, X, y, lr) -> params. Activations are spellings
+("leaky_relu:0.05"), computed by the registry's formulas (themselves proven against torch).
 (The catalogue of realistic learner code lives in tests/learners; these are the engine's test doubles.)"""
 from __future__ import annotations
 
 import numpy as np
 
-SLOPE = 0.01
-GRAD_BUGS = ("sum_for_mean", "sign", "half", "no_output_deriv", "deriv_on_z", "relu_mask", "cache_prev",
+from manual import parse_activation
+GRAD_BUGS = ("sum_for_mean", "sign", "half", "no_output_deriv", "deriv_on_z", "deriv_wrong", "relu_mask", "cache_prev",
              "transpose", "bias_first", "bias_mean", "bias_rows", "batch_last", "accumulate")
 STEP_BUGS = GRAD_BUGS + ("stale", "lr_twice", "lr_ignored", "lr_not_applied", "sign_update")
 
@@ -18,14 +19,30 @@ def bug_set(bug) -> frozenset:
 
 
 def act(name: str, z):
-    return {"relu": lambda: np.maximum(z, 0), "leaky_relu": lambda: np.where(z > 0, z, SLOPE * z),
-            "sigmoid": lambda: 1 / (1 + np.exp(-z)), "tanh": lambda: np.tanh(z), "identity": lambda: z}[name]()
+    return parse_activation(name).forward(z)
 
 
-def act_grad(name: str, a):
-    """f'(z) written from the activation a = f(z)."""
-    return {"relu": lambda: (a > 0) * 1.0, "leaky_relu": lambda: np.where(a > 0, 1.0, SLOPE),
-            "sigmoid": lambda: a * (1 - a), "tanh": lambda: 1 - a ** 2, "identity": lambda: np.ones_like(a)}[name]()
+def act_grad(name: str, z, a, on_z: bool = False):
+    """f'(z), written from a = f(z) where code customarily does so; on_z: that a-formula applied to z (the
+    classic bug), for activations whose derivative has the two forms."""
+    chosen = parse_activation(name)
+    if chosen.op.from_a is None:
+        return chosen.from_z(z)
+    return chosen.op.from_a(z if on_z else a, chosen.p)
+
+
+WRONG_DERIVATIVES = {   # plausible wrong f' for the newer activations: a formula slip, not a catalogue mutant
+    "elu": lambda z, p: np.where(z > 0, 1.0, p.alpha * np.expm1(z)),             # f - ... : alpha (e^z - 1)
+    "gelu": lambda z, p: 0.5 * (1 + np.tanh(0.7978845608 * (z + 0.044715 * z ** 3))),   # Phi only, no z phi
+    "silu": lambda z, p: 1 / (1 + np.exp(-z)),                                    # sigmoid only
+    "softplus": lambda z, p: np.log1p(np.exp(p.beta * z)) / p.beta,               # the value, not f'
+    "hardtanh": lambda z, p: ((z > p.min_val) & (z < p.max_val)) * 1.0 + (z >= p.max_val) * 1.0,  # top end open
+}
+
+
+def wrong_derivative(name: str, z):
+    chosen = parse_activation(name)
+    return WRONG_DERIVATIVES[chosen.name](z, chosen.p)
 
 
 def loss_grad(loss: str, yhat, y, bugs: frozenset):
@@ -48,7 +65,7 @@ def backprop(params, X, y, hidden, output, loss, bug=None, lr=None):
         zs.append(acts[-1] @ W + b)
         acts.append(act(hidden[k] if k < len(params) - 1 else output, zs[-1]))
     value, dyhat = loss_grad(loss, acts[-1], y, bugs)
-    delta = dyhat if "no_output_deriv" in bugs else dyhat * act_grad(output, acts[-1])
+    delta = dyhat if "no_output_deriv" in bugs else dyhat * act_grad(output, zs[-1], acts[-1])
     grads = [None] * len(params)
     for k in reversed(range(len(params))):
         A = acts[k - 1] if "cache_prev" in bugs and k and acts[k - 1].shape[1] == acts[k].shape[1] else acts[k]
@@ -60,8 +77,9 @@ def backprop(params, X, y, hidden, output, loss, bug=None, lr=None):
         if k:
             W = params[k][0] - lr * dW if "stale" in bugs else params[k][0]
             name = hidden[k - 1]
-            deriv = {"deriv_on_z": lambda: act_grad(name, zs[k - 1]), "relu_mask": lambda: (zs[k - 1] > 0) * 1.0}
-            d = next((deriv[b] for b in bugs if b in deriv), lambda: act_grad(name, acts[k]))()
+            deriv = {"deriv_on_z": lambda: act_grad(name, zs[k - 1], acts[k], on_z=True),
+                     "relu_mask": lambda: (zs[k - 1] > 0) * 1.0, "deriv_wrong": lambda: wrong_derivative(name, zs[k - 1])}
+            d = next((deriv[b] for b in bugs if b in deriv), lambda: act_grad(name, zs[k - 1], acts[k]))()
             delta = (delta @ W.T) * d
     return value, grads
 

@@ -215,7 +215,8 @@ def test_help_states_the_contract_defaults_and_exit_codes_without_importing_torc
     assert text.endswith("no torch"), done.stderr
     for words in ["grad_fn(params, X, y) -> (loss, grads)", "step_fn(params, X, y, lr) -> new_params",
                   "W (fan_in, fan_out), b (fan_out,)", "X (N, sizes[0]), y (N, sizes[-1])",
-                  "sigmoid, tanh or identity (default relu)", "(default identity)", "(default mse)",
+                  "leaky_relu:0.05", "leaky_relu (negative_slope=0.01)", "gelu (approximate='none')",
+                  "hardtanh (min_val=-1.0, max_val=1.0) (default relu)", "(default identity)", "(default mse)",
                   "(default 0.1)", "(default 5)", "(default row)", "(default 0)", "(default float64)",
                   "--timeout SECONDS time limit for each call of the learner", "(default 60)",
                   "memory limit of the learner's process", "(default 4096)", "exit codes: 0 every check ran and passed",

@@ -1,6 +1,7 @@
 """No false alarms: a correct learner, over random architectures, sizes, losses, dtypes, layouts and seeds,
 passes every check. The learner is written here in plain NumPy, per sample (another summation order than
-torch's), with keepdims biases or not."""
+torch's), with keepdims biases or not; its activations are the registry's formulas (proven against torch in
+tests/manual/test_activation_registry.py), any registered one with drawn parameters."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,12 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import comparisons
+from manual import parse_activation
 
-SLOPE = 0.01
-F = {"relu": lambda z: np.maximum(z, 0), "leaky_relu": lambda z: np.where(z > 0, z, SLOPE * z),
-     "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh, "identity": lambda z: z}
-DF = {"relu": lambda z, a: (z > 0) * 1.0, "leaky_relu": lambda z, a: np.where(z > 0, 1.0, SLOPE),
-      "sigmoid": lambda z, a: a * (1 - a), "tanh": lambda z, a: 1 - a * a, "identity": lambda z, a: np.ones_like(z)}
+HIDDEN = ["relu", "leaky_relu", "sigmoid", "tanh", "leaky_relu:0.2", "elu", "elu:0.5", "gelu", "gelu:tanh", "silu",
+          "softplus", "softplus:2:10", "hardtanh", "hardtanh:-2:2"]
+
+
+def F(name, z):
+    return parse_activation(name).forward(z)
+
+
+def DF(name, z, a):
+    """f'(z), from a where code customarily writes it so."""
+    chosen = parse_activation(name)
+    return chosen.op.from_a(a, chosen.p) if chosen.op.from_a else chosen.from_z(z)
 
 
 def reference_grad_fn(acts, output, loss, keepdims=False):
@@ -28,7 +37,7 @@ def reference_grad_fn(acts, output, loss, keepdims=False):
             zs, hs = [], [x]
             for (W, b), name in zip(params, names):
                 zs.append(hs[-1] @ W + b)
-                hs.append(F[name](zs[-1]))
+                hs.append(F(name, zs[-1]))
             p = hs[-1]
             if loss == "bce":
                 value += -np.sum(t * np.log(p) + (1 - t) * np.log(1 - p)) / n_el
@@ -36,12 +45,12 @@ def reference_grad_fn(acts, output, loss, keepdims=False):
             else:
                 scale = {"mse": 1 / n_el, "sum": 1.0, "half_sum": 0.5}[loss]
                 value += scale * np.sum((p - t) ** 2)
-                d = 2 * scale * (p - t) * DF[output](zs[-1], p)
+                d = 2 * scale * (p - t) * DF(output, zs[-1], p)
             for k in reversed(range(len(params))):
                 total[k][0] += np.outer(hs[k], d)
                 total[k][1] += d
                 if k:
-                    d = (params[k][0] @ d) * DF[names[k - 1]](zs[k - 1], hs[k])
+                    d = (params[k][0] @ d) * DF(names[k - 1], zs[k - 1], hs[k])
         grads = [(dW, db.reshape(1, -1) if keepdims else db) for dW, db in total]
         return value, grads
 
@@ -71,7 +80,7 @@ def column_major(grad_fn):
 def architectures(draw):
     n_hidden = draw(st.integers(0, 3))
     sizes = draw(st.lists(st.integers(1, 6), min_size=n_hidden + 2, max_size=n_hidden + 2))
-    acts = draw(st.lists(st.sampled_from(["relu", "leaky_relu", "sigmoid", "tanh"]), min_size=n_hidden,
+    acts = draw(st.lists(st.sampled_from(HIDDEN), min_size=n_hidden,
                          max_size=n_hidden))
     output = draw(st.sampled_from(["identity", "sigmoid"]))
     loss = draw(st.sampled_from(["mse", "sum", "half_sum"] + (["bce"] if output == "sigmoid" else [])))
