@@ -16,6 +16,7 @@ COMMANDS = {
     "check": ("comparisons.check_cli", "check a learner's grad_fn/step_fn in PATH.py:FUNCTION against torch"),
     "tolerances": ("comparisons.tolerance_report", "re-measure the errors the tolerances were chosen from"),
     "bench": ("comparisons.bench", "time NumPy vs torch forward/backward/step and print the ratios"),
+    "zoo": ("comparisons.zoo", "train the zoo (mini-batches, sklearn data, optimizers) in NumPy and torch, one table"),
     "report": ("comparisons.report_cli", "write the parity report (HTML page and Markdown, with figures) to a folder"),
 }
 
