@@ -7,7 +7,6 @@ complete: Ctrl-C or an error leaves the previous report (if any) as it was, and 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import sys
@@ -77,13 +76,6 @@ def make_report(out: str, systems: list, done: list, seconds: float, bench: dict
         print(f"report: benchmark ({bench}) ...", file=sys.stderr, flush=True)
         bench = run_bench(bench)
     return write_report(out, build(ReportData(systems, done, seconds, bench, machine())))
-
-
-def recording(out: str | None):
-    """For `seeds --report`: record the float32 shadow per step when a report will be written."""
-    from .report_shadow import recording_shadow
-
-    return recording_shadow() if out else contextlib.nullcontext()
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:

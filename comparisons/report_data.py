@@ -38,15 +38,13 @@ def machine() -> dict:
 
 
 def train_seeds(systems: list, n_jobs: int) -> tuple[list, float]:
-    """Every row (both dtypes) and variant of `systems`, as `seeds` runs them, float32 shadow recorded."""
-    from .report_shadow import recording_shadow
+    """Every row (both dtypes) and variant of `systems`, as `seeds` runs them."""
     from .seed_runs import run_jobs
 
     start = time.perf_counter()
     jobs = [("system", s.key, np.dtype(dt)) for s in systems for dt in (np.float64, np.float32)]
     jobs += [("variant", s.key, i) for s in systems for i in range(len(s.variants))]
-    with recording_shadow():
-        done = run_jobs(jobs, n_jobs)
+    done = run_jobs(jobs, n_jobs)
     return done, time.perf_counter() - start
 
 

@@ -183,8 +183,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_variants:
         jobs += [("variant", s.key, i) for s in systems for i in range(len(s.variants))]
     try:
-        with report_cli.recording(report):
-            done = run_jobs(jobs, args.jobs)
+        done = run_jobs(jobs, args.jobs)
     except BrokenProcessPool:
         print("error: a worker process died without a result (killed, or crashed in native code: a BLAS kernel "
               "this CPU cannot run?); rerun with --jobs 1 to see where", file=sys.stderr)

@@ -20,6 +20,7 @@ the first step where that gradient is not itself cancelled to rounding noise.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -33,6 +34,17 @@ from .rounding import allowance, step_bounds, unit_roundoff
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
 STEP_ULPS = 32.0            # a stateful update's step: ~10 rounded operations on its size, on each side, with margin
+
+
+@dataclass
+class ShadowStep:
+    """One judged step: |L_np - L_torch| from the same weights, its allowance, and the step's smallest margin
+    (allowance / error) over the loss, every gradient, parameter and state buffer (inf: all exact)."""
+
+    step: int
+    loss_error: float
+    loss_allowance: float
+    margin: float
 
 
 def _float64_state(state: dict) -> dict:
@@ -55,6 +67,7 @@ class ShadowCheck:
         self.layer_of = layer_of or (lambda name: None)
         self.torch_finite = True     # whether torch's last step ended with a finite loss and parameters
         self.worst: dict = {}        # (kind, name) -> the largest ratio error / allowance so far
+        self.history: list[ShadowStep] = []   # every judged step, for plots
 
     @property
     def needs_state(self) -> bool:
@@ -105,7 +118,12 @@ class ShadowCheck:
                     pairs += self._stateful_pairs(name, before[name], t_grads[name], g_allow, t_after[name],
                                                   after[name], (state_before or {}).get(name, {}),
                                                   (state_after or {}).get(name, {}), t_state.get(name, {}))
-            return [d for d in (self._judge(k, *pair) for pair in pairs) if d is not None]
+            judged = [self._judge(k, *pair) for pair in pairs]
+        ratios = [r for _, r in judged if r is not None]
+        worst = max(ratios, default=0.0)
+        self.history.append(ShadowStep(k, abs(float(value) - float(t_value)), float(pairs[0][4]),
+                                       float("inf") if worst == 0 else 1.0 / worst))
+        return [d for d, _ in judged if d is not None]
 
     def _stateful_pairs(self, name, p_before, g_t, g_allow, p_t, p_np, s_before, s_np, s_t) -> list:
         """(name, kind, mine, torch's, allowance) for the updated parameter and each state buffer, the
@@ -132,20 +150,20 @@ class ShadowCheck:
             pairs.append((label, "state", s_np.get(key), s_t.get(key), s_allow))
         return pairs
 
-    def _judge(self, k, name, kind, mine, theirs, allow) -> TensorDiff | None:
+    def _judge(self, k, name, kind, mine, theirs, allow) -> tuple[TensorDiff | None, float | None]:
+        """(a TensorDiff when this tensor fails or is its worst so far, else None; error / allowance)."""
         if mine is None or theirs is None:
             missing = "your optimizer's" if mine is None else "torch's"
             key = name[name.index("[") + 1:-1]
             return TensorDiff(name=name, kind=kind, rtol=0.0, step=k,
-                              problem=f"{missing} state has no {key!r} after this step (torch: "
-                                      f"{'kept' if mine is None else 'none'})")
+                              problem=f"{missing} state has no {key!r} after this step"), None
         ratio = _ratio(mine, theirs, allow)
         if ratio is not None and ratio <= min(1.0, self.worst.get((kind, name), -1.0)):
-            return None
+            return None, ratio
         self.worst[(kind, name)] = max(self.worst.get((kind, name), -1.0), ratio or 0.0)
         layer = None if kind == "loss" else self.layer_of(name.split("[")[0])
         return compare_arrays(mine, theirs, name=name, kind=kind, rtol=np.inf, step=k, layer=layer,
-                              allowance=np.asarray(allow, np.float64) + 1e-300)
+                              allowance=np.asarray(allow, np.float64) + 1e-300), ratio
 
 
 def _scalar(v):

@@ -43,6 +43,7 @@ class TrajectoryReport(ParityReport):
     losses: dict[str, list] = field(default_factory=lambda: {"manual": [], "torch": []})
     judged_by: str = "tolerance"
     drift: dict = field(default_factory=dict)   # (kind, name) -> Drift, when a float64 run was given
+    shadow_steps: list = field(default_factory=list)   # shadow.ShadowStep per judged step (judged_by "rounding")
 
     @property
     def margin(self) -> float:
@@ -156,6 +157,8 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
             break
         if len(diffs) > 1 or la is None:
             last_checked = k
+    if shadow is not None:
+        report.shadow_steps = shadow.history
     return report
 
 
