@@ -44,6 +44,8 @@ def mse(loss, yhat, e_yhat, y, u) -> Bounds:
 
 
 def bce(loss, yhat, e_yhat, y, u) -> Bounds:
+    """Linearised through log p and log(1 - p); where p lies within its bound of 0 or 1 a float32 p may round
+    onto it, log then hits torch's clamp (-100) and 1/max(p(1 - p), eps) its eps: that whole gap is allowed."""
     _scalar_reduction(loss)
     coef = 1.0 / yhat.size if loss.reduction == "mean" else 1.0
     p = np.clip(yhat, 0.0, 1.0)
@@ -52,11 +54,15 @@ def bce(loss, yhat, e_yhat, y, u) -> Bounds:
     terms = -(y * lp + (1 - y) * l1p)
     q = np.maximum(p * (1 - p), loss.EPS)
     slope = np.abs(y) / np.maximum(p, loss.EPS) + np.abs(1 - y) / np.maximum(1 - p, loss.EPS)
-    e_terms = slope * (e_yhat + u) + LOG_ULPS * u * (np.abs(y * lp) + np.abs((1 - y) * l1p))
+    e_p = e_yhat + u
+    at_0, at_1 = p - e_p <= 0, p + e_p >= 1
+    e_terms = np.where(at_0 | at_1, 0.0, slope * e_p) + LOG_ULPS * u * (np.abs(y * lp) + np.abs((1 - y) * l1p))
+    e_terms += at_0 * np.abs(y) * (100 + lp) + at_1 * np.abs(1 - y) * (100 + l1p)     # down to the clamp
     value, e_value = _reduce(terms, e_terms, coef, u)
     g = coef * (p - y) / q
     dg = coef * np.abs(q - (p - y) * (1 - 2 * p)) / (q * q)   # |d g / d p|
-    return value, e_value, g, dg * e_yhat + 6 * u * np.abs(g)
+    e_g = np.where(at_0 | at_1, coef * (np.abs(p - y) + e_p) / loss.EPS, dg * e_yhat) + 6 * u * np.abs(g)
+    return value, e_value, g, e_g
 
 
 def bce_with_logits(loss, x, e_x, y, u) -> Bounds:
