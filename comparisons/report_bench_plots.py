@@ -28,13 +28,7 @@ def time_bars(results: list[dict], dtype: str) -> bytes:
         err = np.array([[m - r["seconds"][impl]["min"] * 1e6, r["seconds"][impl]["max"] * 1e6 - m]
                         for m, r in zip(med, rows)]).T
         ax.bar(np.arange(len(rows)) + (i - 2) * width, med, width, yerr=err, capsize=2, label=name)
-    ax.set_xticks(np.arange(len(rows)), [_label(r) for r in rows], fontsize=7)
-    ax.set_yscale("log")
-    ax.set_ylabel("µs per step (median, min-max)")
-    ax.set_title(f"one training step, {dtype}", fontsize=10)
-    ax.legend(fontsize=7, ncol=3)
-    fig.tight_layout()
-    return png(fig)
+    return _finish_bars(fig, ax, rows, "µs per step (median, min-max)", f"one training step, {dtype}", ncol=3)
 
 
 def ratio_bars(results: list[dict], dtype: str) -> bytes:
@@ -47,11 +41,16 @@ def ratio_bars(results: list[dict], dtype: str) -> bytes:
         ax.bar(np.arange(len(rows)) + (i - (len(names) - 1) / 2) * width, [r["ratios"][n] for r in rows], width,
                label=n)
     ax.axhline(1.0, color="k", lw=0.8)
+    return _finish_bars(fig, ax, rows, "ratio of medians (< 1: the first is faster)", f"ratios, {dtype}", ncol=5)
+
+
+def _finish_bars(fig, ax, rows: list[dict], ylabel: str, title: str, ncol: int) -> bytes:
+    """Case labels under the bars, a log scale, labels and legend; the figure as PNG bytes."""
     ax.set_xticks(np.arange(len(rows)), [_label(r) for r in rows], fontsize=7)
     ax.set_yscale("log")
-    ax.set_ylabel("ratio of medians (< 1: the first is faster)")
-    ax.set_title(f"ratios, {dtype}", fontsize=10)
-    ax.legend(fontsize=7, ncol=5)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, ncol=ncol)
     fig.tight_layout()
     return png(fig)
 
