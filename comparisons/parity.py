@@ -34,13 +34,13 @@ def torch_forward_backward(model: torch.nn.Sequential, loss_fn, X: np.ndarray, y
         "deltas": [o.grad.numpy() for o in outs],
         "loss": loss.item(),
         "input_grad": x.grad.numpy(),
-        "grads": {n: to_manual_layout(n, p.grad.numpy()) for n, p in model.named_parameters()},
+        "grads": {n: to_manual_layout(n, p.grad.numpy(), model) for n, p in model.named_parameters()},
     }
 
 
 def check_data(net: manual.Sequential, X: np.ndarray, y: np.ndarray) -> None:
     """Named errors for data that cannot be compared: wrong dtype, shape, NaN/Inf."""
-    check_array("X", X, dtype=net.dtype, shape=(None, net.sizes[0]))
+    check_array("X", X, dtype=net.dtype, shape=net.input_shape)
     if isinstance(y, np.ndarray) and y.dtype.kind in "iu":   # class indices, for CrossEntropyLoss / NLLLoss
         check_array("y (class indices)", y, shape=(X.shape[0],))
     else:

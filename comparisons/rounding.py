@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import manual
+from manual.activations import Activation
 
 from .rounding_activations import backward_bound, forward_bound
 from .rounding_losses import loss_bounds
@@ -106,6 +107,10 @@ def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: 
                 y: np.ndarray) -> StepBounds:
     """Bounds for one forward/backward of `net`'s architecture at `params` (by state_dict name) on (X, y),
     in net.dtype's rounding. Computed in float64 from the given (already rounded) weights and data."""
+    for layer in net.layers:
+        if not isinstance(layer, (manual.Linear, Activation)):
+            raise TypeError(f"no rounding rule for {layer.describe()}: the float32 bounds cover Linear layers "
+                            "and activations only")
     u = unit_roundoff(net.dtype)
     a, e_a = np.asarray(X, np.float64), np.zeros(X.shape)
     trace: list[_Fwd] = []

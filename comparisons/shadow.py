@@ -79,7 +79,7 @@ class ShadowCheck:
         `before` and the optimizer state `state`."""
         with torch.no_grad():
             for name, p in self.tparams.items():
-                p.copy_(torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, before[name]))))
+                p.copy_(torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, before[name], self.model))))
         opt = self.torch_opt
         if opt is None:
             clone = copy.copy(self.opt)
@@ -88,10 +88,10 @@ class ShadowCheck:
         opt.zero_grad(set_to_none=True)
         value = self.loss_fn(self.model(to_tensor(X)), target_tensor(y))
         value.backward()
-        grads = {n: to_manual_layout(n, p.grad.numpy().copy()) for n, p in self.tparams.items()}
+        grads = {n: to_manual_layout(n, p.grad.numpy().copy(), self.model) for n, p in self.tparams.items()}
         opt.step()
-        after = {n: to_manual_layout(n, p.detach().numpy().copy()) for n, p in self.tparams.items()}
-        t_state = {n: {k: (float(v) if k == "step" else to_manual_layout(n, v.numpy().copy()))
+        after = {n: to_manual_layout(n, p.detach().numpy().copy(), self.model) for n, p in self.tparams.items()}
+        t_state = {n: {k: (float(v) if k == "step" else to_manual_layout(n, v.numpy().copy(), self.model))
                        for k, v in opt.state[p].items() if isinstance(v, torch.Tensor)}
                    for n, p in self.tparams.items() if p in opt.state} if self.torch_opt is None else {}
         return value.item(), grads, after, t_state

@@ -71,7 +71,8 @@ class TorchTrainer:
         return value.item()
 
     def params(self):
-        return {n: to_manual_layout(n, t.detach().numpy().copy()) for n, t in self.model.state_dict().items()}
+        return {n: to_manual_layout(n, t.detach().numpy().copy(), self.model)
+                for n, t in self.model.named_parameters()}
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         dt = next(self.model.parameters()).dtype

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 import manual
+from manual.conv import Conv2d
+from manual.flatten import Flatten
+from manual.pool import MaxPool2d
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,18 @@ def digits() -> Split:
     return _split(X, y)
 
 
+def digit_images() -> Split:
+    """digits() as (N, 1, 8, 8) images, for a convolutional net."""
+    s = digits()
+    return Split(s.X_train.reshape(-1, 1, 8, 8), s.y_train, s.X_test.reshape(-1, 1, 8, 8), s.y_test)
+
+
+def digits_cnn_layers(dtype) -> list:
+    """Conv2d(1, 8, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(8*4*4, 10)."""
+    return [Conv2d(1, 8, 3, padding=1, dtype=dtype), manual.ReLU(), MaxPool2d(2), Flatten(),
+            manual.Linear(8 * 4 * 4, 10, dtype=dtype)]
+
+
 def regression() -> Split:
     from sklearn.datasets import make_regression
 
@@ -71,8 +86,13 @@ class ZooCase:
     epochs: int
     task: str = "accuracy"          # accuracy | R2
     seed: int = 0
+    layers: Callable[[np.dtype], list] | None = None   # a network other than an MLP of `sizes`: its layers
+    label: str = ""                 # the table's network column, for `layers`
+    dtypes: tuple[str, ...] = ("float64", "float32")   # float32 needs rounding rules: Linear and activations only
 
     def build(self, dtype) -> manual.Sequential:
+        if self.layers is not None:
+            return manual.init_torch_default(manual.Sequential(*self.layers(np.dtype(dtype))), self.seed)
         return manual.init_torch_default(manual.build_mlp(list(self.sizes), self.activations, dtype=dtype), self.seed)
 
     def batches(self, n_rows: int) -> list[np.ndarray]:
@@ -84,6 +104,8 @@ class ZooCase:
         return order
 
     def describe(self) -> str:
+        if self.label:
+            return self.label
         return "-".join(map(str, self.sizes)) + f" {self.activations}"
 
 
@@ -101,6 +123,9 @@ CASES = (
     ZooCase("classification_adagrad_gelu", classification, (10, 24, 24, 3), "gelu",
             lambda: manual.CrossEntropyLoss(weight=np.array([1.0, 2.0, 0.5])), lambda: manual.Adagrad(0.05),
             batch_size=50, epochs=10),
+    ZooCase("digits_cnn", digit_images, (), "relu", lambda: manual.CrossEntropyLoss(),
+            lambda: manual.SGD(0.05, momentum=0.9), batch_size=64, epochs=3, layers=digits_cnn_layers,
+            label="conv8-pool-10 relu", dtypes=("float64",)),
 )
 
 

@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from .conv import Conv2d
+from .linear import Linear
 from .network import Sequential
 from .errors import ParityInputError, ShapeError, UnknownNameError
 from .validate import lookup
@@ -45,15 +47,23 @@ def init_torch_default(net: Sequential, seed: Rng) -> Sequential:
     W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))  (kaiming_uniform_ with a=sqrt(5): gain sqrt(2/(1+5)),
     bound = gain * sqrt(3 / fan_in) = 1/sqrt(fan_in)),   b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
     Drawn per layer, weight then bias, the weight in torch's (fan_out, fan_in) order, then transposed.
+    Conv2d likewise with fan_in = in_channels * kh * kw (its weight is already in torch's layout); norm
+    layers keep their defaults (weight ones, bias zeros).
     For torch's exact numbers, build the torch model and copy it with torch_ref.weights.copy_into_manual.
     """
     rng = _rng(seed)
-    values = {}
+    values = net.get_params()
     for i, layer in enumerate(net.layers):
-        if "weight" in layer.params:
+        if isinstance(layer, Linear):
             bound = 1.0 / math.sqrt(layer.fan_in)
             values[f"{i}.weight"] = rng.uniform(-bound, bound, (layer.fan_out, layer.fan_in)).T
             values[f"{i}.bias"] = rng.uniform(-bound, bound, layer.fan_out)
+        elif isinstance(layer, Conv2d):
+            shape = layer.params["weight"].shape
+            bound = 1.0 / math.sqrt(int(np.prod(shape[1:])))
+            values[f"{i}.weight"] = rng.uniform(-bound, bound, shape)
+            if "bias" in layer.params:
+                values[f"{i}.bias"] = rng.uniform(-bound, bound, shape[0])
     net.set_params({k: np.ascontiguousarray(v).astype(net.dtype) for k, v in values.items()})
     return net
 

@@ -7,11 +7,17 @@ import numpy as np
 
 from .activation_layers import make_activation
 from .activations import Activation
+from .conv import Conv2d
+from .dropout import Dropout
 from .errors import ArchitectureMismatch, ShapeError
+from .flatten import Flatten
 from .linear import Linear
+from .norm import BatchNorm1d, LayerNorm
+from .pool import AvgPool2d, MaxPool2d
 from .validate import as_float_dtype, check_array, check_same_keys
 
 Params = list[tuple[np.ndarray, np.ndarray]]  # [(W, b), ...], W (fan_in, fan_out), b (fan_out,)
+LAYERS = (Linear, Activation, Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm1d, LayerNorm, Dropout)
 
 
 class Sequential:
@@ -26,16 +32,17 @@ class Sequential:
     def __init__(self, *layers):
         if not layers:
             raise ArchitectureMismatch("empty network: Sequential needs at least one Linear layer")
-        linears = [layer for layer in layers if isinstance(layer, Linear)]
-        if not linears:
-            raise ArchitectureMismatch("network has no Linear layer, so nothing to train")
         for layer in layers:
-            if not isinstance(layer, (Linear, Activation)):
-                raise ArchitectureMismatch(f"unsupported layer {layer!r}: use Linear or an activation")
+            if not isinstance(layer, LAYERS):
+                raise ArchitectureMismatch(f"unsupported layer {layer!r}: use Linear, an activation, Conv2d, "
+                                           "MaxPool2d, AvgPool2d, Flatten, BatchNorm1d, LayerNorm or Dropout")
+        if not any(layer.params for layer in layers):
+            raise ArchitectureMismatch("network has no Linear layer, so nothing to train")
+        linears = [layer for layer in layers if isinstance(layer, Linear)]
         for a, b in zip(linears, linears[1:]):
             if a.fan_out != b.fan_in:
                 raise ShapeError(f"{a.describe()} feeds {b.describe()}: sizes do not chain")
-        dtypes = {layer.params["weight"].dtype for layer in linears}
+        dtypes = {v.dtype for layer in layers for v in layer.params.values()}
         if len(dtypes) > 1:
             raise ArchitectureMismatch(f"layers mix dtypes {sorted(map(str, dtypes))}")
         self.layers = list(layers)
@@ -45,20 +52,38 @@ class Sequential:
 
     # ---- structure -------------------------------------------------------------------------------
     @property
+    def first_param_layer(self) -> int:
+        """Index of the first layer with parameters (the layers before it need no gradient in training)."""
+        return next(i for i, layer in enumerate(self.layers) if layer.params)
+
+    @property
     def dtype(self) -> np.dtype:
-        return self.linears[0].params["weight"].dtype
+        return next(iter(self.layers[self.first_param_layer].params.values())).dtype
 
     @property
     def linears(self) -> list[Linear]:
         return [layer for layer in self.layers if isinstance(layer, Linear)]
 
     @property
+    def is_mlp_input(self) -> bool:
+        """Whether the first parametrised layer is a Linear (then the input is (N, sizes[0]))."""
+        return isinstance(self.layers[self.first_param_layer], Linear)
+
+    @property
+    def input_shape(self) -> tuple | None:
+        """(None, sizes[0]) when the input feeds a Linear; None when the layers check shapes themselves."""
+        return (None, self.sizes[0]) if self.is_mlp_input else None
+
+    @property
     def sizes(self) -> list[int]:
         lin = self.linears
-        return [lin[0].fan_in] + [layer.fan_out for layer in lin]
+        return [lin[0].fan_in] + [layer.fan_out for layer in lin] if lin else []
 
     def describe(self) -> str:
-        """e.g. '2-10-10-2 (Linear, LeakyReLU(0.01), Linear, LeakyReLU(0.01), Linear)'."""
+        """e.g. '2-10-10-2 (Linear, LeakyReLU(0.01), Linear, LeakyReLU(0.01), Linear)'; a net whose input feeds
+        another layer (a Conv2d) lists every layer's own description."""
+        if not self.is_mlp_input:
+            return "(" + ", ".join(layer.describe() for layer in self.layers) + ")"
         kinds = ", ".join("Linear" if isinstance(layer, Linear) else layer.describe() for layer in self.layers)
         return "-".join(map(str, self.sizes)) + f" ({kinds})"
 
@@ -79,6 +104,25 @@ class Sequential:
     @property
     def grads(self) -> dict[str, np.ndarray]:
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+
+    @property
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Live buffers (BatchNorm1d's running statistics) by state_dict name; no optimizer touches them."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in getattr(layer, "buffers", {}).items()}
+
+    @property
+    def training(self) -> bool:
+        return all(getattr(layer, "training", True) for layer in self.layers)
+
+    def train(self, mode: bool = True) -> Sequential:
+        """Training mode (or evaluation with mode=False) for every layer that has one; returns self."""
+        for layer in self.layers:
+            if hasattr(layer, "train"):
+                layer.train(mode)
+        return self
+
+    def eval(self) -> Sequential:
+        return self.train(False)
 
     def get_params(self) -> dict[str, np.ndarray]:
         """A copy of every parameter, by name."""
@@ -112,7 +156,7 @@ class Sequential:
     # ---- maths -----------------------------------------------------------------------------------
     def forward(self, x: np.ndarray, record: bool = True) -> np.ndarray:
         """The network's output; with `record`, every layer's output is kept in `outputs`."""
-        check_array("network input", x, dtype=self.dtype, shape=(None, self.sizes[0]), finite=False)
+        check_array("network input", x, dtype=self.dtype, shape=self.input_shape, finite=False)
         self.outputs, self._output_shape = [], None
         for layer in self.layers:
             x = layer.forward(x)
@@ -125,14 +169,14 @@ class Sequential:
 
     def backward(self, dy: np.ndarray, need_input_grad: bool = True, record: bool = True) -> np.ndarray | None:
         """Fills `grads`; returns dL/dx, or None without `need_input_grad` (training never reads it, and
-        the first Linear then skips its largest product). With `record`, every dL/d(output) is kept in
+        the first parametrised layer then skips its largest product). With `record`, every dL/d(output) is kept in
         `deltas`."""
         if self._output_shape is None:
             raise RuntimeError("backward() called before forward()")
         check_array("dL/d(output)", dy, dtype=self.dtype, shape=self._output_shape, finite=False)
         self.deltas = [None] * len(self.layers) if record else []
-        # without dL/dx, stop at the first Linear: the layers before it have no parameters
-        first = 0 if need_input_grad else self.layers.index(self.linears[0])
+        # without dL/dx, stop at the first parametrised layer: the layers before it have no parameters
+        first = 0 if need_input_grad else self.first_param_layer
         for i in reversed(range(first, len(self.layers))):
             if record:
                 self.deltas[i] = dy

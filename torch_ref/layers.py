@@ -2,9 +2,8 @@
 copied both ways (parameters and buffers).
 
 Every layer here keeps torch's own layout (Conv2d's weight is (out, in, kh, kw) in manual too), so no
-array is transposed: only Linear's weight is, in weights.py. Note for wiring into Sequential: weights.py's
-to_torch_layout transposes every name ending in "weight", which would reverse a 4-D conv weight; call
-layout_to_torch/layout_to_manual below (per layer) instead.
+array is transposed: only Linear's weight is, in weights.py (to_torch_layout decides by the owning module, or
+without the model by "a 2-D weight").
 """
 from __future__ import annotations
 

@@ -9,8 +9,10 @@ import manual
 from manual import ACTIVATION_REGISTRY, ChosenActivation, make_activation
 from manual.activation_spelling import choose
 from manual.activations import Activation
+from manual.network import LAYERS
 from manual.errors import ArchitectureMismatch
 
+from .layers import MaskedDropout, describe_torch, manual_twin, torch_twin
 from .losses import HalfSumLoss, mirror_loss  # noqa: F401  (re-exported)
 from .optim import mirror_optimizer, mirror_scheduler
 from .tensors import to_tensor  # noqa: F401  (re-exported)
@@ -25,7 +27,12 @@ def torch_layer(layer) -> nn.Module:
     if isinstance(layer, Activation):
         chosen = layer.chosen
         return getattr(nn, chosen.op.torch)(**chosen.p)
+    if isinstance(layer, LAYERS):
+        return torch_twin(layer)        # Conv2d, pools, Flatten, norms, Dropout: torch_ref/layers.py
     raise ArchitectureMismatch(f"no torch twin for layer {layer!r}")
+
+
+TWINNED = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, nn.BatchNorm1d, nn.LayerNorm, MaskedDropout)
 
 
 def _registered(mod: nn.Module):
@@ -42,12 +49,15 @@ def torch_layer_kind(mod: nn.Module) -> str:
     architecture check compares them exactly)."""
     if isinstance(mod, nn.Linear):
         return f"Linear {mod.in_features}->{mod.out_features}" + ("" if mod.bias is not None else " without bias")
+    if isinstance(mod, TWINNED):
+        return describe_torch(mod)
     op = _registered(mod)
     return _chosen(mod, op).describe() if op else type(mod).__name__
 
 
 def mirror(net: manual.Sequential) -> nn.Sequential:
-    """nn.Sequential with the same layers, identical weights and the same dtype as `net`."""
+    """nn.Sequential with the same layers, identical weights and buffers, the same dtype and training mode as
+    `net`."""
     model = nn.Sequential(*[torch_layer(layer) for layer in net.layers]).to(torch_dtype(net.dtype))
     return copy_into_torch(net, model)
 
@@ -56,15 +66,15 @@ def manual_from_torch(model: nn.Sequential) -> manual.Sequential:
     """A manual network with model's layers and model's exact weights (so parity can start from torch's
     own initialisation)."""
     layers = []
-    dtype = None
     for i, mod in enumerate(model.children()):
         if isinstance(mod, nn.Linear):
             if mod.bias is None:
                 raise ArchitectureMismatch(f"layer {i}: nn.Linear without bias has no manual twin")
-            dtype = numpy_dtype(mod.weight.dtype)
-            layers.append(manual.Linear(mod.in_features, mod.out_features, dtype=dtype))
+            layers.append(manual.Linear(mod.in_features, mod.out_features, dtype=numpy_dtype(mod.weight.dtype)))
         elif _registered(mod):
             layers.append(make_activation(_chosen(mod, _registered(mod))))
+        elif isinstance(mod, TWINNED):
+            layers.append(manual_twin(mod))     # its training mode too
         else:
             raise ArchitectureMismatch(f"layer {i}: torch module {type(mod).__name__} has no manual twin")
     return copy_into_manual(model, manual.Sequential(*layers))

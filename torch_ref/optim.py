@@ -15,10 +15,10 @@ _TWINS = {manual.SGD: torch.optim.SGD, manual.Adam: torch.optim.Adam, manual.Ada
           manual.RMSprop: torch.optim.RMSprop, manual.Adagrad: torch.optim.Adagrad}
 
 
-def _state_tensor(key: str, value, name: str) -> torch.Tensor:
+def _state_tensor(key: str, value, name: str, model: nn.Module) -> torch.Tensor:
     if key == "step":
         return torch.tensor(float(value), dtype=torch.get_default_dtype())
-    return torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, value))).clone()
+    return torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, value, model))).clone()
 
 
 def mirror_optimizer(opt: manual.Optimizer, model: nn.Module) -> torch.optim.Optimizer:
@@ -34,7 +34,7 @@ def mirror_optimizer(opt: manual.Optimizer, model: nn.Module) -> torch.optim.Opt
     params = dict(model.named_parameters())
     for name, state in opt.state.items():
         if state:
-            torch_opt.state[params[name]] = {k: _state_tensor(k, v, name) for k, v in state.items()}
+            torch_opt.state[params[name]] = {k: _state_tensor(k, v, name, model) for k, v in state.items()}
     return torch_opt
 
 

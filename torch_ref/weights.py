@@ -1,4 +1,5 @@
-"""The one boundary where layouts meet: manual keeps W as (fan_in, fan_out), torch as (fan_out, fan_in)."""
+"""The one boundary where layouts meet: manual keeps a Linear's W as (fan_in, fan_out), torch as (fan_out, fan_in);
+every other layer's arrays are in torch's layout already."""
 from __future__ import annotations
 
 import numpy as np
@@ -25,14 +26,25 @@ def numpy_dtype(dtype: torch.dtype) -> np.dtype:
     raise DTypeError(f"unsupported torch dtype {dtype}: use torch.float32 or torch.float64")
 
 
-def to_torch_layout(name: str, value: np.ndarray) -> np.ndarray:
-    """manual array -> the array torch stores under the same name (weights transposed)."""
-    return value.T if name.endswith("weight") else value
+def is_linear_weight(name: str, value, model: torch.nn.Module | None = None) -> bool:
+    """Whether `name` is an nn.Linear's weight, the only array whose layout differs. With `model`, decided by
+    the module owning it; without, by the name and a 2-D value (right for every layer but a LayerNorm whose
+    normalized_shape is 2-D: pass the model there)."""
+    if not (name == "weight" or name.endswith(".weight")):
+        return False
+    if model is None:
+        return np.ndim(value) == 2
+    return isinstance(model.get_submodule(name.rpartition(".")[0]), torch.nn.Linear)
 
 
-def to_manual_layout(name: str, value: np.ndarray) -> np.ndarray:
+def to_torch_layout(name: str, value: np.ndarray, model: torch.nn.Module | None = None) -> np.ndarray:
+    """manual array -> the array torch stores under the same name (an nn.Linear weight transposed)."""
+    return value.T if is_linear_weight(name, value, model) else value
+
+
+def to_manual_layout(name: str, value: np.ndarray, model: torch.nn.Module | None = None) -> np.ndarray:
     """torch array -> the array manual stores under the same name."""
-    return np.ascontiguousarray(value.T) if name.endswith("weight") else value
+    return np.ascontiguousarray(value.T) if is_linear_weight(name, value, model) else value
 
 
 def check_same_architecture(net: Sequential, model: torch.nn.Sequential) -> None:
@@ -52,21 +64,26 @@ def check_same_architecture(net: Sequential, model: torch.nn.Sequential) -> None
 
 
 def copy_into_torch(net: Sequential, model: torch.nn.Sequential) -> torch.nn.Sequential:
-    """Copy every NumPy parameter into the torch model (same names, torch layout, net's dtype)."""
+    """Copy every NumPy parameter and buffer into the torch model (same names, torch layout, net's dtype)."""
     check_same_architecture(net, model)
     state = model.state_dict()
     dt = torch_dtype(net.dtype)
     with torch.no_grad():
         for name, value in net.params.items():
             check_array(f"parameter {name}", value)
-            state[name].copy_(torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, value))).to(dt))
+            state[name].copy_(torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, value, model))).to(dt))
+        for name, value in net.buffers.items():
+            state[name].copy_(torch.from_numpy(np.array(value)))     # np.array keeps a 0-d count
     return model
 
 
 def copy_into_manual(model: torch.nn.Sequential, net: Sequential) -> Sequential:
-    """Copy the torch model's parameters into the NumPy net, converting layout (and dtype, to net's)."""
+    """Copy the torch model's parameters and buffers into the NumPy net, converting layout (and dtype, to
+    net's)."""
     check_same_architecture(net, model)
-    values = {name: to_manual_layout(name, t.detach().cpu().numpy()).astype(net.dtype)
-              for name, t in model.state_dict().items()}
-    net.set_params(values)
+    state = model.state_dict()
+    net.set_params({name: to_manual_layout(name, state[name].detach().cpu().numpy(), model).astype(net.dtype)
+                    for name in net.params})
+    for name, value in net.buffers.items():
+        value[...] = state[name].detach().cpu().numpy()
     return net

@@ -11,14 +11,18 @@ from comparisons.zoo_cases import CASES, case_by_name
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("case", [c.name for c in CASES])
+@pytest.mark.parametrize("case, dtype", [(c.name, dt) for c in CASES for dt in c.dtypes])
 def test_every_case_trains_identically_and_reaches_the_same_result(case, dtype):
     r = zoo.run_case(case_by_name(case), dtype)
     assert r.ok and r.trajectory.steps_run == r.trajectory.steps, str(r.trajectory)
     assert r.trajectory.margin >= 2
     assert r.task_manual == pytest.approx(r.task_torch, abs=1e-12 if dtype == "float64" else 0.02)
     assert r.task_manual > (0.8 if r.case.task == "accuracy" else 0.9)        # and it learned the task
+
+
+def test_a_case_the_shadow_check_cannot_bound_runs_in_float64_only():
+    assert case_by_name("digits_cnn").dtypes == ("float64",)
+    assert "digits_cnn" in zoo.LEGEND and "float64 only" in zoo.LEGEND
 
 
 def test_batches_are_one_permutation_per_epoch_shared_by_both_sides():

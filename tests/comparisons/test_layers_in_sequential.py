@@ -1,0 +1,76 @@
+"""Conv2d, pools, Flatten, BatchNorm1d, LayerNorm and Dropout inside Sequential: parity with the torch mirror."""
+import numpy as np
+import pytest
+import torch
+
+import manual
+from comparisons.parity import compare_step
+from comparisons.shadow import ShadowCheck
+from manual.conv import Conv2d
+from manual.dropout import Dropout
+from manual.flatten import Flatten
+from manual.norm import BatchNorm1d, LayerNorm
+from manual.pool import AvgPool2d, MaxPool2d
+from torch_ref import manual_from_torch, mirror
+from torch_ref.weights import copy_into_manual
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def cnn(dtype=np.float64):
+    return manual.init_torch_default(manual.Sequential(
+        Conv2d(2, 4, 3, padding=1, dtype=dtype), manual.ReLU(), MaxPool2d(2), Conv2d(4, 3, 2, stride=2, dtype=dtype),
+        AvgPool2d(1), Flatten(), manual.Linear(3 * 2 * 2, 5, dtype=dtype)), seed=0)
+
+
+def data(shape, classes=5, seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(shape), rng.integers(0, classes, shape[0])
+
+
+def test_a_small_cnn_steps_as_torch_does_in_float64():
+    X, y = data((6, 2, 8, 8))
+    report = compare_step(cnn(), manual.CrossEntropyLoss(), X, y)
+    assert report.passed and report.max_rel() < 1e-12, str(report)
+
+
+def test_batchnorm_and_dropout_with_a_fixed_mask_step_as_torch_does():
+    X, y = data((8, 6), classes=3)
+    drop = Dropout(0.5)
+    drop.mask = np.random.default_rng(2).random((8, 10)) >= 0.5
+    net = manual.init_torch_default(manual.Sequential(
+        manual.Linear(6, 10), manual.ReLU(), BatchNorm1d(10), drop, LayerNorm(10), manual.Linear(10, 3)), seed=0)
+    report = compare_step(net, manual.CrossEntropyLoss(), X, y)
+    assert report.passed and report.max_rel() < 1e-12, str(report)
+    model = mirror(net)                        # the running statistics were updated alike, and copy both ways
+    assert net.buffers["2.num_batches_tracked"] == 1
+    assert np.allclose(model.state_dict()["2.running_var"].numpy(), net.buffers["2.running_var"])
+
+
+def test_a_cnn_survives_mirror_and_manual_from_torch():
+    net = cnn()
+    back = manual_from_torch(mirror(net))
+    assert back.describe() == net.describe()
+    for name, value in net.params.items():
+        assert np.array_equal(back.params[name], value), name
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(2 * 4 * 4, 3)).double()
+    twin = manual_from_torch(model)
+    X = data((3, 1, 6, 6))[0]
+    assert np.allclose(twin.forward(X), model(torch.from_numpy(X)).detach().numpy(), rtol=1e-13, atol=1e-15)
+    assert np.array_equal(copy_into_manual(model, twin).params["0.weight"], model[0].weight.detach().numpy())
+
+
+def test_the_training_mode_travels_both_ways():
+    net = manual.Sequential(manual.Linear(3, 4), BatchNorm1d(4), Dropout(0.2)).eval()
+    model = mirror(net)
+    assert not model[1].training and not model[2].training
+    assert not manual_from_torch(model).training
+    assert manual_from_torch(model.train()).training
+
+
+def test_the_float32_shadow_check_names_the_layer_it_has_no_rule_for():
+    net = cnn(np.float32)
+    X, y = data((4, 2, 8, 8))
+    shadow = ShadowCheck(net, manual.CrossEntropyLoss(), manual.SGD(0.1))
+    with pytest.raises(TypeError, match=r"no rounding rule for Conv2d 2->4"):
+        shadow.check(0, net.get_params(), X.astype(np.float32), y, 0.0, net.grads, net.get_params())
