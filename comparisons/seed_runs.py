@@ -300,14 +300,35 @@ def _cost(job) -> float:
     return scale * s.steps * (1 + sum(a * b for a, b in zip(s.sizes, s.sizes[1:])) / 1000)
 
 
+class Jobs:
+    """Jobs started in n_jobs forked worker processes (longest first): `results()` waits for them, in order of
+    jobs; `cancel()` stops the workers. Serial (run by results()) where fork is unavailable or n_jobs <= 1."""
+
+    def __init__(self, jobs: list, n_jobs: int):
+        self.jobs, self.pool, self.futures = jobs, None, {}
+        if n_jobs <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        for kind, key, _ in jobs:      # build the data once, before forking, so the workers share it
+            system_by_key(key).data
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # its lazy torch._dynamo import (~2 s), once
+        self.pool = ProcessPoolExecutor(min(n_jobs, len(jobs)), mp_context=multiprocessing.get_context("fork"))
+        self.futures = {i: self.pool.submit(_job, jobs[i]) for i in sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))}
+
+    def results(self) -> list:
+        if self.pool is None:
+            return [_job(j) for j in self.jobs]
+        try:
+            return [self.futures[i].result() for i in range(len(self.jobs))]
+        finally:
+            self.pool.shutdown()
+
+    def cancel(self) -> None:
+        if self.pool is not None:
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+
 def run_jobs(jobs: list, n_jobs: int) -> list:
     """Run every job, in order of results; in n_jobs forked worker processes when that is possible."""
-    if n_jobs <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_job(j) for j in jobs]
-    for kind, key, _ in jobs:      # build the data once, before forking, so the workers share it
-        system_by_key(key).data
-    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # its lazy torch._dynamo import (~2 s), once
-    order = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
-    with ProcessPoolExecutor(min(n_jobs, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = {i: pool.submit(_job, jobs[i]) for i in order}
-        return [futures[i].result() for i in range(len(jobs))]
+    return Jobs(jobs, n_jobs).results()

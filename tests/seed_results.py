@@ -1,23 +1,42 @@
 """Every seed system (both dtypes) and every variant, trained once per test session in two forked
-workers, as `python -m comparisons seeds` runs them; the seed tests and the table tests read from here."""
+workers, as `python -m comparisons seeds` runs them; the seed tests and the table tests read from here.
+conftest.py starts the workers as soon as collection shows a test that reads these results, so the
+training runs on the second core while the other tests run."""
+from __future__ import annotations
+
 from functools import cache
 
 import numpy as np
 
-from comparisons.seed_runs import SystemResult, VariantResult, run_jobs
+from comparisons.seed_runs import Jobs, SystemResult, VariantResult
 from manual.seeds import SYSTEMS, SeedSystem
+
+JOBS = [("system", s.key, np.dtype(dt)) for s in SYSTEMS for dt in (np.float64, np.float32)]
+JOBS += [("variant", s.key, i) for s in SYSTEMS for i in range(len(s.variants))]
+_started: list[Jobs] = []
 
 
 def _key(system: SeedSystem | str) -> str:
     return system if isinstance(system, str) else system.key
 
 
+def start() -> None:
+    """Start the workers (once)."""
+    if not _started:
+        _started.append(Jobs(JOBS, 2))
+
+
+def cancel() -> None:
+    """Stop the workers if their results were never read (a session that ran none of the seed tests)."""
+    if _started and not results.cache_info().currsize:
+        _started[0].cancel()
+
+
 @cache
 def results() -> dict:
     """(kind, key, dtype or variant index) -> result, for the whole table."""
-    jobs = [("system", s.key, np.dtype(dt)) for s in SYSTEMS for dt in (np.float64, np.float32)]
-    jobs += [("variant", s.key, i) for s in SYSTEMS for i in range(len(s.variants))]
-    return dict(zip(jobs, run_jobs(jobs, 2)))
+    start()
+    return dict(zip(JOBS, _started[0].results()))
 
 
 def seed_row(system: SeedSystem | str, dtype) -> SystemResult:
