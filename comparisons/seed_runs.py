@@ -302,16 +302,17 @@ def _cost(job) -> float:
 
 class Jobs:
     """Jobs started in n_jobs forked worker processes (longest first): `results()` waits for them, in order of
-    jobs; `cancel()` stops the workers. Serial (run by results()) where fork is unavailable or n_jobs <= 1."""
+    jobs; `cancel()` stops the workers. Serial (run by results()) where fork is unavailable, or for one job
+    or one worker unless `background` (then one worker runs them while the caller goes on)."""
 
-    def __init__(self, jobs: list, n_jobs: int):
+    def __init__(self, jobs: list, n_jobs: int, background: bool = False):
         self.jobs, self.pool, self.futures = jobs, None, {}
-        if n_jobs <= 1 or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if (n_jobs <= 1 and not background) or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             return
         for kind, key, _ in jobs:      # build the data once, before forking, so the workers share it
             system_by_key(key).data
         torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # its lazy torch._dynamo import (~2 s), once
-        self.pool = ProcessPoolExecutor(min(n_jobs, len(jobs)), mp_context=multiprocessing.get_context("fork"))
+        self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(jobs))), mp_context=multiprocessing.get_context("fork"))
         self.futures = {i: self.pool.submit(_job, jobs[i]) for i in sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))}
 
     def results(self) -> list:

@@ -1,9 +1,10 @@
-"""Every seed system (both dtypes) and every variant, trained once per test session in two forked
-workers, as `python -m comparisons seeds` runs them; the seed tests and the table tests read from here.
-conftest.py starts the workers as soon as collection shows a test that reads these results, so the
-training runs on the second core while the other tests run."""
+"""Every seed system (both dtypes) and every variant, trained once per test session in forked
+workers (all cores but one), as `python -m comparisons seeds` runs them; the seed tests and the table
+tests read from here. conftest.py starts the workers as soon as collection shows a test that reads these
+results, and runs those tests last, so the training runs on the other core(s) while the other tests run."""
 from __future__ import annotations
 
+import os
 from functools import cache
 
 import numpy as np
@@ -23,7 +24,7 @@ def _key(system: SeedSystem | str) -> str:
 def start() -> None:
     """Start the workers (once)."""
     if not _started:
-        _started.append(Jobs(JOBS, 2))
+        _started.append(Jobs(JOBS, max(1, (os.cpu_count() or 2) - 1), background=True))   # a core for the tests
 
 
 def cancel() -> None:
