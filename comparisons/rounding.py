@@ -31,19 +31,7 @@ from manual.activations import Activation
 
 from .rounding_activations import backward_bound, forward_bound
 from .rounding_losses import loss_bounds
-
-TRANSCENDENTAL_ULPS = 8.0   # c_f for tanh/sigmoid/log: 4 ulps (8 u) covers libm and vectorised kernels
-KINK_JUMPS = 2.0            # a ReLU mask that flips counts this many jumps: the jump plus the rounding it rides on
-
-
-def unit_roundoff(dtype) -> float:
-    """u = 2**-24 for float32, 2**-53 for float64."""
-    return float(np.finfo(np.dtype(dtype)).eps) / 2
-
-
-def gamma(n: int, u: float) -> float:
-    """n u / (1 - n u): the worst relative error of summing n products in floating point."""
-    return n * u / (1 - n * u)
+from .roundoff import KINK_JUMPS, TRANSCENDENTAL_ULPS, gamma, unit_roundoff  # noqa: F401  (unit_roundoff re-exported)
 
 
 @dataclass

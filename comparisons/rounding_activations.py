@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-ULPS = 8.0
-KINK_JUMPS = 2.0
+from .roundoff import KINK_JUMPS, TRANSCENDENTAL_ULPS
 
 
 def _near(chosen, z, e_z, jumps) -> np.ndarray:
@@ -34,7 +33,7 @@ def forward_bound(chosen, z: np.ndarray, e_z: np.ndarray, u: float) -> tuple[np.
     """a = f(z) (float64) and the bound on its error."""
     with np.errstate(all="ignore"):
         a = chosen.forward(z)
-        e_a = (_lipschitz(chosen, z, e_z) * e_z + ULPS * u * (np.abs(a) + np.abs(z))
+        e_a = (_lipschitz(chosen, z, e_z) * e_z + TRANSCENDENTAL_ULPS * u * (np.abs(a) + np.abs(z))
                + _near(chosen, z, e_z, chosen.jumps(of_value=True)))
     return a, e_a
 
@@ -43,6 +42,6 @@ def backward_bound(chosen, z: np.ndarray, e_z: np.ndarray, g, e_g, u: float) -> 
     """g_in = g * f'(z) and the bound on its error."""
     with np.errstate(all="ignore"):
         d = chosen.from_z(z)
-        e_d = (chosen.op.curvature(chosen.p) * e_z + ULPS * u * (np.abs(d) + 1 + np.abs(z))
+        e_d = (chosen.op.curvature(chosen.p) * e_z + TRANSCENDENTAL_ULPS * u * (np.abs(d) + 1 + np.abs(z))
                + KINK_JUMPS * _near(chosen, z, e_z, chosen.jumps()))
         return g * d, e_g * _lipschitz(chosen, z, e_z) + np.abs(g) * e_d + 2 * u * np.abs(g * d)

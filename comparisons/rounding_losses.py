@@ -7,23 +7,21 @@ smooth (L1's sign, a class's argmax does not matter), a kink within e of the pre
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 import manual
 
-LOG_ULPS = 8.0   # log/exp/log1p: 4 ulps (8 u), as rounding.TRANSCENDENTAL_ULPS
+from .roundoff import TRANSCENDENTAL_ULPS, gamma
 
 Bounds = tuple[float, float, np.ndarray, np.ndarray]   # L, e_L, dL/dyhat, its bound
-
-
-def _gamma(n: int, u: float) -> float:
-    return n * u / (1 - n * u)
 
 
 def _reduce(terms: np.ndarray, e_terms: np.ndarray, coef: float, u: float) -> tuple[float, float]:
     """L = coef * sum(terms) and its bound: each term's own, gamma(M) of the sum, u of the scaling."""
     value = coef * terms.sum()
-    return value, coef * (e_terms.sum() + _gamma(terms.size, u) * np.abs(terms).sum()) + 2 * u * abs(value)
+    return value, coef * (e_terms.sum() + gamma(terms.size, u) * np.abs(terms).sum()) + 2 * u * abs(value)
 
 
 def _scalar_reduction(loss) -> None:
@@ -34,7 +32,8 @@ def _scalar_reduction(loss) -> None:
 def mse(loss, yhat, e_yhat, y, u) -> Bounds:
     m, n = yhat.size, yhat.shape[0]
     _scalar_reduction(loss)
-    coef = {"mean": 1.0 / m, "sum": 1.0, "half_sum": 0.5, "half_mean": 0.5 / m, "half_sum_mean": 0.5 / n}[loss.reduction]
+    coef = {"mean": 1.0 / m, "sum": 1.0, "half_sum": 0.5, "half_mean": 0.5 / m,
+            "half_sum_mean": 0.5 / n}[loss.reduction]
     r = yhat - y
     e_r = e_yhat + u * np.abs(r)
     sq = r * r
@@ -56,7 +55,8 @@ def bce(loss, yhat, e_yhat, y, u) -> Bounds:
     slope = np.abs(y) / np.maximum(p, loss.EPS) + np.abs(1 - y) / np.maximum(1 - p, loss.EPS)
     e_p = e_yhat + u
     at_0, at_1 = p - e_p <= 0, p + e_p >= 1
-    e_terms = np.where(at_0 | at_1, 0.0, slope * e_p) + LOG_ULPS * u * (np.abs(y * lp) + np.abs((1 - y) * l1p))
+    own = TRANSCENDENTAL_ULPS * u * (np.abs(y * lp) + np.abs((1 - y) * l1p))
+    e_terms = np.where(at_0 | at_1, 0.0, slope * e_p) + own
     e_terms += at_0 * np.abs(y) * (100 + lp) + at_1 * np.abs(1 - y) * (100 + l1p)     # down to the clamp
     value, e_value = _reduce(terms, e_terms, coef, u)
     g = coef * (p - y) / q
@@ -74,10 +74,12 @@ def bce_with_logits(loss, x, e_x, y, u) -> Bounds:
     terms = (1 - y) * x + w * soft
     s = 1 / (1 + np.exp(-x))
     slope = w * s - pw * y                                     # dl/dx
-    e_terms = (np.abs(slope) + np.abs(w) * e_x) * e_x + LOG_ULPS * u * (np.abs((1 - y) * x) + np.abs(w * soft))
+    own = TRANSCENDENTAL_ULPS * u * (np.abs((1 - y) * x) + np.abs(w * soft))
+    e_terms = (np.abs(slope) + np.abs(w) * e_x) * e_x + own
     value, e_value = _reduce(terms, e_terms, coef, u)
     g = coef * slope
-    return value, e_value, g, coef * (np.abs(w) * (s * (1 - s) + e_x) * e_x + LOG_ULPS * u * (np.abs(w * s) + np.abs(pw * y)))
+    e_g = coef * (np.abs(w) * (s * (1 - s) + e_x) * e_x + TRANSCENDENTAL_ULPS * u * (np.abs(w * s) + np.abs(pw * y)))
+    return value, e_value, g, e_g
 
 
 def _robust_slope(loss, d):
@@ -95,7 +97,7 @@ def robust(loss, yhat, e_yhat, y, u) -> Bounds:
     coef = 1.0 / yhat.size if loss.reduction == "mean" else 1.0
     d = yhat - y
     e_d = e_yhat + u * np.abs(d)
-    terms = loss.terms(d, np.zeros_like(d))
+    terms = copy.copy(loss).terms(d, np.zeros_like(d))     # terms() caches: not on the caller's loss
     slope, lipschitz, half_jump = _robust_slope(loss, d)
     value, e_value = _reduce(terms, np.abs(slope) * e_d + lipschitz * e_d * e_d + 4 * u * np.abs(terms), coef, u)
     g = coef * slope
@@ -110,8 +112,9 @@ def _log_softmax_bounds(x, e_x, u):
     logp = shifted - np.log(s)
     p = np.exp(logp)
     c = x.shape[1]
-    e_in = e_x + (p * e_x).sum(axis=1, keepdims=True) + e_x.max(axis=1, keepdims=True)   # |d log p| <= |dx_c| + sum p |dx| (+ the max's)
-    e_round = u * (2 * np.abs(shifted) + np.abs(np.log(s)) + np.abs(logp)) + _gamma(c, u) + LOG_ULPS * u
+    # |d log p_c| <= |dx_c| + sum_j p_j |dx_j|, plus the max's own error
+    e_in = e_x + (p * e_x).sum(axis=1, keepdims=True) + e_x.max(axis=1, keepdims=True)
+    e_round = u * (2 * np.abs(shifted) + np.abs(np.log(s)) + np.abs(logp)) + gamma(c, u) + TRANSCENDENTAL_ULPS * u
     return logp, e_in + e_round, p
 
 
@@ -119,25 +122,25 @@ def cross_entropy(loss, x, e_x, y, u) -> Bounds:
     """l_n = sum_c G[n, c] log p[n, c] with G the (exact) target weights; dL/dx = G' - p sum G'."""
     _scalar_reduction(loss)
     logp, e_logp, p = _log_softmax_bounds(x, e_x, u)
-    probe = manual.CrossEntropyLoss(weight=loss.weight, ignore_index=loss.ignore_index, reduction=loss.reduction,
-                                    label_smoothing=loss.label_smoothing)
+    probe = copy.copy(loss)             # its own cache: the caller's loss object is left as it was
     probe.forward(x, y)
     G, den = probe.cache["G"], float(probe.cache["den"])
     coef = 1.0 if loss.reduction == "sum" else 1.0 / den
     per_row = (G * logp).sum(axis=1)
-    e_rows = (np.abs(G) * (e_logp + 2 * u * np.abs(logp))).sum(axis=1) + _gamma(x.shape[1], u) * np.abs(G * logp).sum(axis=1)
+    e_rows = ((np.abs(G) * (e_logp + 2 * u * np.abs(logp))).sum(axis=1)
+              + gamma(x.shape[1], u) * np.abs(G * logp).sum(axis=1))
     value, e_value = _reduce(per_row, e_rows, coef, u)
     Gs = coef * G
     total = Gs.sum(axis=1, keepdims=True)
     g = Gs - p * total
-    e_p = p * (e_logp + LOG_ULPS * u)
-    e_g = 4 * u * np.abs(Gs) + e_p * np.abs(total) + p * _gamma(x.shape[1], u) * np.abs(Gs).sum(axis=1, keepdims=True)
+    e_p = p * (e_logp + TRANSCENDENTAL_ULPS * u)
+    e_g = 4 * u * np.abs(Gs) + e_p * np.abs(total) + p * gamma(x.shape[1], u) * np.abs(Gs).sum(axis=1, keepdims=True)
     return value, e_value, g, e_g + 2 * u * np.abs(g)
 
 
 def nll(loss, x, e_x, y, u) -> Bounds:
     _scalar_reduction(loss)
-    probe = manual.NLLLoss(weight=loss.weight, ignore_index=loss.ignore_index, reduction=loss.reduction)
+    probe = copy.copy(loss)
     probe.forward(x, y)
     G = probe.backward()
     terms = G * x
