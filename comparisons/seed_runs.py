@@ -18,7 +18,7 @@ from torch_ref.seeds import seed_initial_params, seed_trainer
 from .parity import compare_step
 from .report import ParityReport
 from .tolerances import tolerance_for
-from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer
+from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer, float64_twin
 from .shadow import ShadowCheck
 from .trajectory import TrajectoryReport, compare_trajectory
 
@@ -165,14 +165,6 @@ def _reference(system: SeedSystem, net, dtype):
     return TorchTrainer.mirroring(net, system.make_loss(), SGD(system.lr), dtype=dtype)
 
 
-def _float64_twin(system: SeedSystem, net32) -> ManualTrainer:
-    """manual/ in float64 from net32's (float32) weights: the exact-training stand-in the float32 runs'
-    drift is measured against (manual/ and torch agree in float64 to ~1e-14, the float64 rows show)."""
-    net64 = system.build(np.float64)
-    net64.set_params({k: v.astype(np.float64) for k, v in net32.get_params().items()})
-    return ManualTrainer(net64, system.make_loss(), SGD(system.lr))
-
-
 def _check_torch_init(system: SeedSystem) -> list[str]:
     """Our copy of the seed's torch-drawn weights must equal what the seed's code draws, bit for bit."""
     drawn = seed_initial_params(system.torch_code)
@@ -199,7 +191,7 @@ def run_system(system: SeedSystem, dtype) -> SystemResult:
     ref = _reference(system, net, dtype)
     ref64 = shadow = None
     if dtype == np.float32:   # judged step by step; drift measured against a float64 run from the same weights
-        ref64 = _float64_twin(system, net)
+        ref64 = float64_twin(system.build(np.float64), net, system.make_loss(), SGD(system.lr))
         shadow = ShadowCheck(net, loss, SGD(system.lr), layer_of=net.param_layer)
     cand = ManualTrainer(net, loss, SGD(system.lr))
     with np.errstate(all="ignore"):
@@ -313,7 +305,8 @@ class Jobs:
             system_by_key(key).data
         torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # its lazy torch._dynamo import (~2 s), once
         self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(jobs))), mp_context=multiprocessing.get_context("fork"))
-        self.futures = {i: self.pool.submit(_job, jobs[i]) for i in sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))}
+        longest_first = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
+        self.futures = {i: self.pool.submit(_job, jobs[i]) for i in longest_first}
 
     def results(self) -> list:
         if self.pool is None:
@@ -324,6 +317,7 @@ class Jobs:
             self.pool.shutdown()
 
     def cancel(self) -> None:
+        """Terminate the workers (the executor has no public way to stop a running job)."""
         if self.pool is not None:
             for process in list(getattr(self.pool, "_processes", {}).values()):
                 process.terminate()

@@ -45,6 +45,14 @@ class ManualTrainer:
         return {k: v.copy() for k, v in self.net.grads.items()}
 
 
+def float64_twin(net64: manual.Sequential, net32: manual.Sequential, loss, opt) -> ManualTrainer:
+    """A ManualTrainer of net64 (net32's architecture built in float64) holding net32's float32 weights: the
+    exact-training stand-in a float32 run's drift is measured against (manual/ and torch agree in float64 to
+    ~1e-14, the float64 rows show). `loss` and `opt` must be fresh objects, not the float32 run's."""
+    net64.set_params({k: v.astype(np.float64) for k, v in net32.get_params().items()})
+    return ManualTrainer(net64, loss, opt)
+
+
 class TorchTrainer:
     """The torch twin: zero_grad, forward, loss, backward, optimizer step."""
 

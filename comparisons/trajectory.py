@@ -94,9 +94,8 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
     With `shadow` (a shadow.ShadowCheck; the candidate must expose grads()): steps are judged by it, from
     the candidate's own weights, within rounding: every step of the first SHADOW_EVERY_STEP, then every
     `stride`-th and the last (and any step where the candidate goes non-finite); the runs themselves are
-    not compared, and with
-    `reference64` (a float64 trainer from the same weights) both the candidate's and the reference's
-    distance from float64 are recorded as `drift`. `layer_of(name)` labels a parameter.
+    not compared, and with `reference64` (a float64 trainer from the same weights) both the candidate's
+    and the reference's distance from float64 are recorded as `drift`. `layer_of(name)` labels a parameter.
     """
     if steps < 1 or stride < 1:
         raise ValueError(f"steps and stride must be >= 1, got steps={steps}, stride={stride}")
@@ -111,8 +110,8 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
     live = {"torch": True, "float64": reference64 is not None}
 
     def measure(name, kind, a, b, k):
-        return compare_arrays(a, b, name=name, kind=kind, rtol=rtol, layer=layer_of(name) if kind == "param" else None,
-                              step=k, scale=scale((kind, name), b))
+        layer = layer_of(name) if kind == "param" else None
+        return compare_arrays(a, b, name=name, kind=kind, rtol=rtol, layer=layer, step=k, scale=scale((kind, name), b))
 
     for k in range(steps):
         X, y = _batch(data, k)

@@ -54,7 +54,7 @@ def run_case(case: ZooCase, dtype) -> ZooResult:
     from .seed_runs import STRIDE
     from .shadow import ShadowCheck
     from .tolerances import tolerance_for
-    from .trainers import ManualTrainer, TorchTrainer
+    from .trainers import ManualTrainer, TorchTrainer, float64_twin
     from .trajectory import compare_trajectory
 
     dtype = np.dtype(dtype)
@@ -65,17 +65,17 @@ def run_case(case: ZooCase, dtype) -> ZooResult:
     ref = TorchTrainer.mirroring(net, loss, opt)
     extra = {}
     if dtype == np.float32:
-        net64 = case.build(np.float64)
-        net64.set_params({k: v.astype(np.float64) for k, v in net.get_params().items()})
         extra = dict(shadow=ShadowCheck(net, loss, opt, layer_of=net.param_layer),
-                     reference64=ManualTrainer(net64, case.make_loss(), case.make_optimizer()))
+                     reference64=float64_twin(case.build(np.float64), net, case.make_loss(), case.make_optimizer()))
     order = case.batches(len(X))
     report = compare_trajectory(ManualTrainer(net, loss, opt), ref, lambda k: (X[order[k]], y[order[k]]),
                                 steps=len(order), rtol=tolerance_for(dtype).trajectory, stride=STRIDE,
                                 layer_of=net.param_layer, title=f"zoo {case.name} {dtype}",
-                                rerun=f"python -m comparisons zoo --case {case.name} --dtype {dtype.name}", **extra)
+                                rerun=f"python -m comparisons zoo --case {case.name} --dtype {dtype.name}",
+                                **extra)
     X_test = split.X_test.astype(dtype)
-    return ZooResult(case, dtype, report, _task(case, lambda A: net.forward(A).astype(np.float64), X_test, split.y_test),
+    manual_task = _task(case, lambda A: net.forward(A).astype(np.float64), X_test, split.y_test)
+    return ZooResult(case, dtype, report, manual_task,
                      _task(case, lambda A: np.asarray(ref.predict(A), np.float64), X_test, split.y_test))
 
 
