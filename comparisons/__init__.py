@@ -8,16 +8,17 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "check_grad_fn": "learner", "check_step_fn": "learner", "assert_grad_fn_correct": "learner",
-    "assert_step_fn_correct": "learner", "parametrize_with_checks": "learner", "run_checks": "learner",
-    "check_grad_fn_column_major": "adapters", "check_step_fn_column_major": "adapters",
-    "step_fn_from_class": "adapters", "check_class": "adapters",
-    "CheckResult": "learner_report", "LearnerReport": "learner_report", "LearnerFinding": "learner_report",
-    "LearnerSpec": "learner_spec", "LearnerSpecError": "learner_spec", "LearnerSetupError": "learner_io",
-    "Probe": "probes", "design_probes": "probes", "Observation": "diagnose", "diagnose_tensors": "diagnose",
-    "LABELS": "diagnose_labels", "Diagnosis": "report", "Finding": "report", "ParityReport": "report",
-    "TensorDiff": "compare", "compare_arrays": "compare", "compare_step": "parity",
-    "compare_trajectory": "trajectory", "TrajectoryReport": "trajectory",
+    "check_grad_fn": "learner.api", "check_step_fn": "learner.api", "assert_grad_fn_correct": "learner.api",
+    "assert_step_fn_correct": "learner.api", "parametrize_with_checks": "learner.api", "run_checks": "learner.api",
+    "check_grad_fn_column_major": "learner.adapters", "check_step_fn_column_major": "learner.adapters",
+    "step_fn_from_class": "learner.adapters", "check_class": "learner.adapters",
+    "CheckResult": "learner.results", "LearnerReport": "learner.results", "LearnerFinding": "learner.results",
+    "LearnerSpec": "learner.spec", "LearnerSpecError": "learner.spec", "LearnerSetupError": "learner.calls",
+    "Probe": "learner.probes", "design_probes": "learner.probes",
+    "Observation": "learner.diagnose", "diagnose_tensors": "learner.diagnose",
+    "LABELS": "learner.labels", "Diagnosis": "report", "Finding": "report", "ParityReport": "report",
+    "TensorDiff": "compare", "compare_arrays": "compare", "compare_step": "parity.step",
+    "compare_trajectory": "parity.trajectory", "TrajectoryReport": "parity.trajectory",
 }
 __all__ = sorted(_EXPORTS)
 

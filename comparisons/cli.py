@@ -1,4 +1,4 @@
-"""Command line: python -m comparisons {seeds, check, tolerances, bench, report} ... (each in its own module).
+"""Command line: python -m comparisons {seeds, check, tolerances, bench, zoo, report} ... (each in its own module).
 
 Only the module of the command being run is imported (to add its options), so `--help` and a usage
 error answer at once: the other commands' modules import torch.
@@ -12,12 +12,15 @@ import sys
 # subcommand -> (module that owns it, one-line help). Each module defines add_arguments(parser) and
 # run(args) -> exit code.
 COMMANDS = {
-    "seeds": ("comparisons.seed_table", "train every seed network in NumPy and torch and print the parity table"),
-    "check": ("comparisons.check_cli", "check a learner's grad_fn/step_fn in PATH.py:FUNCTION against torch"),
-    "tolerances": ("comparisons.tolerance_report", "re-measure the errors the tolerances were chosen from"),
-    "bench": ("comparisons.bench", "time NumPy vs torch forward/backward/step and print the ratios"),
-    "zoo": ("comparisons.zoo", "train the zoo (mini-batches, sklearn data, optimizers) in NumPy and torch, one table"),
-    "report": ("comparisons.report_cli", "write the parity report (HTML page and Markdown, with figures) to a folder"),
+    "seeds": ("comparisons.parity.seed_table",
+              "train every seed network in NumPy and torch and print the parity table"),
+    "check": ("comparisons.learner.check_cli", "check a learner's grad_fn/step_fn in PATH.py:FUNCTION against torch"),
+    "tolerances": ("comparisons.parity.tolerance_report", "re-measure the errors the tolerances were chosen from"),
+    "bench": ("comparisons.parity.bench", "time NumPy vs torch forward/backward/step and print the ratios"),
+    "zoo": ("comparisons.parity.zoo",
+            "train the zoo (mini-batches, sklearn data, optimizers) in NumPy and torch, one table"),
+    "report": ("comparisons.parity.report_cli",
+               "write the parity report (HTML page and Markdown, with figures) to a folder"),
 }
 
 

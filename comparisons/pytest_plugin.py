@@ -63,17 +63,17 @@ class Parity:
         return kwargs
 
     def check_grad_fn(self, grad_fn, **kwargs):
-        from .learner import check_grad_fn
+        from .learner.api import check_grad_fn
 
         return check_grad_fn(grad_fn, **self._defaults(kwargs, step=False))
 
     def check_step_fn(self, step_fn, **kwargs):
-        from .learner import check_step_fn
+        from .learner.api import check_step_fn
 
         return check_step_fn(step_fn, **self._defaults(kwargs, step=True))
 
     def check_class(self, learner, weights, **kwargs):
-        from .adapters import check_class
+        from .learner.adapters import check_class
 
         return check_class(learner, weights, **self._defaults(kwargs, step=True))
 
@@ -88,7 +88,7 @@ class Parity:
         self.check_step_fn(step_fn, **kwargs).raise_if_failed()
 
     def assert_class_correct(self, learner, weights, **kwargs):
-        """Fail the test unless the class (see comparisons.adapters.step_fn_from_class) passes every check."""
+        """Fail the test unless the class (see comparisons.learner.adapters.step_fn_from_class) passes every check."""
         __tracebackhide__ = True
         self.check_class(learner, weights, **kwargs).raise_if_failed()
 

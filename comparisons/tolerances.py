@@ -17,10 +17,10 @@ allowance / error):
   300-step random runs; over the seeds' full step counts at most 3.6e-11 (001, 10 000 steps), margins
   65-280 there under every OpenBLAS kernel, 1e4 and more elsewhere. rtol 1e-8.
 - float32, one forward/backward: measured max 1.8e-6; rtol 1e-4.
-- float32 trajectories are judged step by step (comparisons/shadow.py): at each step torch takes the
+- float32 trajectories are judged step by step (comparisons/parity/shadow.py): at each step torch takes the
   step from the NumPy run's own weights on the same batch, and the NumPy run's loss, every gradient and
   every updated parameter must agree with torch's element by element within the allowance of
-  comparisons/rounding.py: twice a first-order rounding bound computed from the magnitudes before
+  comparisons/parity/rounding.py: twice a first-order rounding bound computed from the magnitudes before
   cancellation (gamma(n) = n u for an n-term sum; the residual yhat - y carries the forward error, so a
   loss set by cancellation is allowed what its rounding allows; a ReLU mask within rounding of its kink
   may flip; 4 ulps for exp/tanh/log; 8 u of |p'| for the update). No tolerance is tuned here: the bound
@@ -39,7 +39,7 @@ allowance / error):
   float64 run is still reported (seeds table, `traj` column), not judged. (The float32 `trajectory`
   rtol below is used only for a float32 run compared without the shadow check.)
 
-Learner checks (LEARNER, used by comparisons.checks) judge someone else's code, which may sum in another
+Learner checks (LEARNER, used by comparisons.learner.checks) judge someone else's code, which may sum in another
 order, use einsum, fold the sigmoid derivative into BCE (p - y), or rescale a half-sum gradient by 2/N.
 Those are all correct and must pass, while every classic bug changes a gradient by a factor (2, N, -1, a
 mask) or more. So the learner tolerances sit halfway, in log scale, between rounding and the smallest bug:

@@ -9,7 +9,7 @@ from functools import cache
 
 import numpy as np
 
-from comparisons.seed_runs import Jobs, SystemResult, VariantResult
+from comparisons.parity.seed_runs import Jobs, SystemResult, VariantResult
 from manual.seeds import SYSTEMS, SeedSystem
 
 JOBS = [("system", s.key, np.dtype(dt)) for s in SYSTEMS for dt in (np.float64, np.float32)]

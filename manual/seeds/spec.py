@@ -31,7 +31,7 @@ class Data:
         return Data(self.X.astype(dtype), self.y.astype(dtype), self.per_step)
 
     def feed(self):
-        """What comparisons.trajectory.compare_trajectory takes: a batch, or k -> batch."""
+        """What comparisons.parity.trajectory.compare_trajectory takes: a batch, or k -> batch."""
         return self.batch if self.per_step else (self.X, self.y)
 
 

@@ -10,8 +10,8 @@ import pytest
 from learner_zoo import make_grad_fn, make_step_fn
 
 import comparisons
-from comparisons.check_cli import UsageError, load_function
-from comparisons.learner_spec import LearnerSpecError
+from comparisons.learner.check_cli import UsageError, load_function
+from comparisons.learner.spec import LearnerSpecError
 from manual.errors import ParityInputError
 
 NET = dict(sizes=[2, 3, 2], activations="tanh", output="identity", loss="mse")

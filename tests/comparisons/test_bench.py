@@ -8,12 +8,12 @@ import re
 import numpy as np
 import pytest
 
-import comparisons.bench as bench
+import comparisons.parity.bench as bench
 import manual
-from comparisons.bench_cases import CASES, select_cases
-from comparisons.bench_steps import IMPLS, LR, plain_numpy_step
+from comparisons.parity.bench_cases import CASES, select_cases
+from comparisons.parity.bench_steps import IMPLS, LR, plain_numpy_step
 from comparisons.cli import main
-from comparisons.trainers import ManualTrainer
+from comparisons.parity.trainers import ManualTrainer
 
 ROW = r"^(\S+)\s+(\d+) (float32|float64)"
 TIME_CELL = r"\s+([\d.]+)us \[([\d.]+)us-([\d.]+)us\]"

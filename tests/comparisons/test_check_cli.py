@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from comparisons.check_cli import load_function
+from comparisons.learner.check_cli import load_function
 from comparisons.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,9 @@ import pytest
 from learner_zoo import make_grad_fn, make_step_fn
 
 import comparisons
-from comparisons.learner import checks_for
-from comparisons.learner_io import short_path
-from comparisons.learner_spec import LearnerSpecError
+from comparisons.learner.api import checks_for
+from comparisons.learner.calls import short_path
+from comparisons.learner.spec import LearnerSpecError
 
 NET = dict(sizes=[2, 4, 1], activations="relu", output="sigmoid", loss="mse")
 SQUARE = dict(sizes=[3, 4, 4, 2], activations="tanh", output="identity", loss="mse")

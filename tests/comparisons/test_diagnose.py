@@ -8,13 +8,13 @@ import pytest
 from learner_zoo import make_grad_fn, make_step_fn
 
 import comparisons
-from comparisons.composite import combine
-from comparisons.diagnose import best_diagnosis, explain_exception, where_it_starts
-from comparisons.diagnose_labels import LABELS
-from comparisons.learner_spec import LearnerSpec
-from comparisons.mutants import Knobs, mutants_for
+from comparisons.learner.composite import combine
+from comparisons.learner.diagnose import best_diagnosis, explain_exception, where_it_starts
+from comparisons.learner.labels import LABELS
+from comparisons.learner.spec import LearnerSpec
+from comparisons.learner.mutants import Knobs, mutants_for
 from comparisons.report import Diagnosis
-from comparisons.scale import Factor, RatioFit, match_factor, named_factors, named_products
+from comparisons.learner.scale import Factor, RatioFit, match_factor, named_factors, named_products
 
 NET = dict(sizes=[3, 4, 4, 2], activations="tanh", output="identity", loss="mse")
 

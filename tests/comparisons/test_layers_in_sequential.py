@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import manual
-from comparisons.parity import compare_step
-from comparisons.shadow import ShadowCheck
+from comparisons.parity.step import compare_step
+from comparisons.parity.shadow import ShadowCheck
 from manual.conv import Conv2d
 from manual.dropout import Dropout
 from manual.flatten import Flatten

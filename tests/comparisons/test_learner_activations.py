@@ -5,7 +5,7 @@ from learner_zoo import make_grad_fn
 
 import comparisons
 from comparisons.cli import main
-from comparisons.learner_spec import LearnerSpecError
+from comparisons.learner.spec import LearnerSpecError
 from manual import ACTIVATION_REGISTRY
 
 NET = dict(sizes=[3, 5, 4, 2], output="identity", loss="mse")

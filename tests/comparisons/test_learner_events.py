@@ -12,8 +12,8 @@ import pytest
 from learner_zoo import make_grad_fn, make_step_fn
 
 import comparisons
-from comparisons.learner_source import signature_problem
-from comparisons.learner_spec import LearnerSpecError
+from comparisons.learner.source import signature_problem
+from comparisons.learner.spec import LearnerSpecError
 
 ROOT = Path(__file__).resolve().parents[2]
 NET = dict(sizes=[2, 3, 1], activations="tanh", output="identity", loss="mse")

@@ -201,7 +201,7 @@ def test_the_workers_answers_cannot_carry_code():
 
     import numpy as np
 
-    from comparisons.learner_wire import Opaque, loads, plain
+    from comparisons.learner.wire import Opaque, loads, plain
 
     value = plain(([(np.ones((2, 3)), np.float64(1.5))], {"a": 1}, "text"))
     again = loads(pickle.dumps(value, protocol=5))

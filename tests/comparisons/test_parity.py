@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import manual
-from comparisons.parity import compare_step
+from comparisons.parity.step import compare_step
 from manual.errors import ArchitectureMismatch, DTypeError, NonFiniteError, ShapeError
 from torch_ref import mirror
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import manual
-from comparisons.learner_spec import LearnerSpec
-from comparisons.mutants import Knobs, backprop, forward, mutants_for
-from comparisons.parity import torch_forward_backward
-from comparisons.probes import KINK_MARGIN, describe_probes, design_probes
+from comparisons.learner.spec import LearnerSpec
+from comparisons.learner.mutants import Knobs, backprop, forward, mutants_for
+from comparisons.parity.step import torch_forward_backward
+from comparisons.learner.probes import KINK_MARGIN, describe_probes, design_probes
 from torch_ref import mirror, mirror_loss
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy  # noqa: F401  imported before pytester snapshots sys.modules: numpy cannot be loaded twice
 import pytest
 
-import comparisons.adapters  # noqa: F401  (the same: the inner runs import it, torch with it)
+import comparisons.learner.adapters  # noqa: F401  (the same: the inner runs import it, torch with it)
 
 pytest_plugins = ["pytester"]  # here, not in a conftest: pytest refuses pytest_plugins in non-root conftests
 

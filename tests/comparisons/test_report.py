@@ -14,10 +14,14 @@ import numpy as np
 import pytest
 from seed_results import results
 
-from comparisons import report_cli, report_data, seed_table
-from comparisons.bench import measure
-from comparisons.bench_cases import select_cases
-from comparisons.report_shadow import shadow_steps
+from comparisons.parity import report_cli
+
+from comparisons.parity import report_data
+
+from comparisons.parity import seed_table
+from comparisons.parity.bench import measure
+from comparisons.parity.bench_cases import select_cases
+from comparisons.parity.report_shadow import shadow_steps
 from manual.seeds import SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,7 +156,7 @@ def test_ctrl_c_leaves_the_previous_report_and_no_partial_one(where, tmp_path, m
     def interrupt(*a, **k):
         raise KeyboardInterrupt
     monkeypatch.setattr(report_data, "train_seeds", interrupt if where == "training" else cached_training)
-    monkeypatch.setattr("comparisons.report_html.render_html", interrupt)
+    monkeypatch.setattr("comparisons.parity.report_html.render_html", interrupt)
     assert run("--out", str(out), "--seed", "xor", "--no-bench") == 130
     assert "interrupted: no report written" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["report.html"] and (out / "report.html").read_text() == "previous"

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from seed_results import results
 
-from comparisons import kernel_sweep, seed_table
+from comparisons.parity import kernel_sweep
+
+from comparisons.parity import seed_table
 from manual.seeds import SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[2]

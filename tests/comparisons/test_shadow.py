@@ -8,8 +8,8 @@ from strategies import batches, nets
 
 import manual
 from comparisons.compare import compare_arrays
-from comparisons.rounding import allowance, step_bounds
-from comparisons.seed_runs import run_system
+from comparisons.parity.rounding import allowance, step_bounds
+from comparisons.parity.seed_runs import run_system
 from manual.seeds import SYSTEMS, system_by_key
 from torch_ref import mirror, mirror_loss, target_tensor, to_tensor
 from torch_ref.weights import to_manual_layout
@@ -176,9 +176,9 @@ def test_allowance_mode_says_how_far_past_the_bound_and_the_margin():
 
 def classifier_run(loss, steps=200, scale_backward=1.0, opt=None):
     """A 4-16-3 tanh softmax classifier in float32, judged step by step by the shadow check."""
-    from comparisons.shadow import ShadowCheck
-    from comparisons.trainers import ManualTrainer, TorchTrainer
-    from comparisons.trajectory import compare_trajectory
+    from comparisons.parity.shadow import ShadowCheck
+    from comparisons.parity.trainers import ManualTrainer, TorchTrainer
+    from comparisons.parity.trajectory import compare_trajectory
 
     rng = np.random.RandomState(0)
     X = rng.randn(32, 4).astype(np.float32)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import manual
-from comparisons.trainers import LearnerCodeError, StepFnTrainer, TorchTrainer
-from comparisons.trajectory import compare_trajectory
+from comparisons.parity.trainers import LearnerCodeError, StepFnTrainer, TorchTrainer
+from comparisons.parity.trajectory import compare_trajectory
 
 
 def setup():

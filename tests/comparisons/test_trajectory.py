@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import manual
-from comparisons.trainers import ManualTrainer, StepFnTrainer, TorchTrainer
-from comparisons.shadow import ShadowCheck
-from comparisons.trajectory import compare_trajectory
+from comparisons.parity.trainers import ManualTrainer, StepFnTrainer, TorchTrainer
+from comparisons.parity.shadow import ShadowCheck
+from comparisons.parity.trajectory import compare_trajectory
 
 
 def sine(dtype=np.float64, lr=0.05):

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import manual
-from comparisons import zoo
-from comparisons.zoo_cases import CASES, case_by_name
+from comparisons.parity import zoo
+from comparisons.parity.zoo_cases import CASES, case_by_name
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -2,7 +2,7 @@
 
 Each module defines LEARNER (a grad_fn, a step_fn, or a class with forward(X) and backward(X, y, lr)),
 CASE (the check kwargs: a CASE with "lr" is checked as a step_fn, one without as a grad_fn) and, in
-buggy/, EXPECTED (its one bug's label from comparisons.diagnose_labels.LABELS). A class module also
+buggy/, EXPECTED (its one bug's label from comparisons.learner.labels.LABELS). A class module also
 names its weight attributes in PARAM_NAMES, [(W attribute, b attribute), ...], for the class adapter.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import comparisons
-from comparisons.diagnose_labels import LABELS
+from comparisons.learner.labels import LABELS
 
 from .catalogue import BUGGY, CORRECT, Entry
 

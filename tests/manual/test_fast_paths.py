@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import manual
-from comparisons.trainers import ManualTrainer
+from comparisons.parity.trainers import ManualTrainer
 from manual.activations import LeakyReLU, ReLU
 from manual.select import keep_where, select
 from manual.seeds import SYSTEMS

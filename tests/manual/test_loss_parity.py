@@ -5,9 +5,9 @@ import pytest
 import torch
 
 import manual
-from comparisons.parity import compare_step
-from comparisons.trainers import ManualTrainer, TorchTrainer
-from comparisons.trajectory import compare_trajectory
+from comparisons.parity.step import compare_step
+from comparisons.parity.trainers import ManualTrainer, TorchTrainer
+from comparisons.parity.trajectory import compare_trajectory
 from manual import (BCEWithLogitsLoss, CrossEntropyLoss, DTypeError, HuberLoss, L1Loss, MSELoss, NLLLoss,
                     ParityInputError, ShapeError, SmoothL1Loss, UnknownNameError)
 from torch_ref import mirror_loss, target_tensor, to_tensor

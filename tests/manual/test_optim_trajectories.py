@@ -7,7 +7,7 @@ import pytest
 from optim_cases import CASES
 
 import manual
-from comparisons.trainers import ManualTrainer, TorchTrainer
+from comparisons.parity.trainers import ManualTrainer, TorchTrainer
 
 
 def worst_trajectory_error(make_opt, dtype, steps: int) -> float:

@@ -6,8 +6,8 @@ import torch
 
 import manual
 from seed_results import seed_row, seed_variant
-from comparisons.trainers import TorchTrainer
-from comparisons.trajectory import compare_trajectory
+from comparisons.parity.trainers import TorchTrainer
+from comparisons.parity.trajectory import compare_trajectory
 from manual.seeds import relu_regression as rr
 from torch_ref.seeds import ReluRegressionTrainer, relu_regression_net, run_relu_regression_seed
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from seed_results import seed_row, seed_variant
-from comparisons.trainers import TorchTrainer
-from comparisons.trajectory import compare_trajectory
+from comparisons.parity.trainers import TorchTrainer
+from comparisons.parity.trajectory import compare_trajectory
 from manual import SGD, params_from_column_major
 from manual.seeds import sine_tanh
 from torch_ref.seeds import SineTanhTrainer, sine_tanh_data, sine_tanh_params

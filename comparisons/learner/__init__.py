@@ -1,0 +1,1 @@
+"""Checks of a learner's own backprop code: spec, probes, the worker process, checks, diagnoses."""

@@ -1,0 +1,174 @@
+"""The ratio test: is the learner's gradient a constant multiple of torch's, and which multiple?
+
+Per observation p, c_p = <yours, torch> / <torch, torch>. If yours = c_p * torch on every tensor, the
+bug is a factor, and the probes' different N (and, for steps, different lr) tell which: a reduction is a
+coefficient s = coef * N**pn * K**pk on dL/dyhat (N the batch size, K the outputs), so a learner using
+reduction r where the spec declares d gets  c = s_r / s_d  on every probe, e.g. N*K for sum instead of mean.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .spec import LearnerSpec
+
+# reductions of dL/dyhat as (name, coef, pn, pk): dL/dyhat = coef * N**pn * K**pk * base
+MSE_GRAD = [("mean", 2, -1, -1), ("sum", 2, 0, 0), ("half_sum", 1, 0, 0), ("mean without the factor 2", 1, -1, -1),
+            ("a mean over the batch only (divided by N, not N*K)", 2, -1, 0),
+            ("a half-sum gradient divided by N", 1, -1, 0), ("a mean taken twice", 2, -2, -2)]
+BCE_GRAD = [("mean", 1, -1, -1), ("sum", 1, 0, 0), ("a mean over the batch only (divided by N, not N*K)", 1, -1, 0),
+            ("a mean taken twice", 1, -2, -2)]
+# the same reductions of the loss value: L = coef * N**pn * K**pk * sum(terms)
+MSE_VALUE = [("mean", 1, -1, -1), ("sum", 1, 0, 0), ("half_sum", Fraction(1, 2), 0, 0),
+             ("a mean over the batch only (divided by N, not N*K)", 1, -1, 0)]
+BCE_VALUE = [("mean", 1, -1, -1), ("sum", 1, 0, 0), ("a mean over the batch only (divided by N, not N*K)", 1, -1, 0)]
+DECLARED = {"mse": "mean", "sum": "sum", "half_sum": "half_sum", "bce": "mean", "bce_sum": "sum"}
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A named multiple of torch's gradient: c = sign * coef * N**pn * K**pk * lr**pl. A product of two
+    named factors (two bugs at once, multiply) keeps them in `parts`."""
+
+    meaning: str
+    label: str
+    coef: Fraction
+    pn: int = 0
+    pk: int = 0
+    pl: int = 0
+    parts: tuple = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "coef", Fraction(self.coef).limit_denominator(1000))
+
+    def value(self, n: int, k: int, lr: float | None) -> float:
+        lr_part = 1.0 if self.pl == 0 else float(lr) ** self.pl
+        return float(self.coef) * float(n) ** self.pn * float(k) ** self.pk * lr_part
+
+    def text(self, k: int) -> str:
+        """'N x', 'N*K/2 x', '1/N x', '-1 x', 'lr x'."""
+        pk = 0 if k == 1 else self.pk
+        num = [s if p == 1 else f"{s}^{p}" for s, p in (("N", self.pn), ("K", pk), ("lr", self.pl)) if p > 0]
+        den = [s if p == -1 else f"{s}^{-p}" for s, p in (("N", self.pn), ("K", pk), ("lr", self.pl)) if p < 0]
+        c = abs(self.coef)
+        top = "*".join(([str(c.numerator)] if c.numerator != 1 or not num else []) + num)
+        bottom = "*".join(([str(c.denominator)] if c.denominator != 1 else []) + den)
+        if bottom:
+            bottom = f"({bottom})" if "*" in bottom else bottom
+            top = f"{top}/{bottom}"
+        return ("-" if self.coef < 0 else "") + top + " x"
+
+
+def _same_ratio(f: Factor, k: int) -> tuple:
+    return (f.coef, f.pn, 0 if k == 1 else f.pk, f.pl)
+
+
+def named_factors(spec: LearnerSpec, *, quantity: str = "grad", step: bool = False) -> list[Factor]:
+    """Every named factor for this spec, most likely first; ones that equal 1 for this K are left out."""
+    bce = spec.loss.startswith("bce")
+    table = (BCE_GRAD if bce else MSE_GRAD) if quantity == "grad" else (BCE_VALUE if bce else MSE_VALUE)
+    declared = next(r for r in table if r[0] == DECLARED[spec.loss])
+    k = spec.sizes[-1]
+    out: list[Factor] = []
+    for name, coef, pn, pk in table:
+        if name != declared[0]:
+            out.append(Factor(f"{name} instead of {declared[0]}", "wrong_scale",
+                              Fraction(coef) / Fraction(declared[1]), pn - declared[2], pk - declared[3]))
+    if quantity == "grad":
+        out += [Factor("the factor 2 applied twice", "wrong_scale", Fraction(2)),
+                Factor("half the gradient: a factor 2 missing", "wrong_scale", Fraction(1, 2))]
+        if step:
+            out += [Factor("the learning rate applied twice (p - lr*lr*grad)", "lr_applied_twice", Fraction(1), pl=1),
+                    Factor("the learning rate not applied (p - grad)", "lr_applied_twice", Fraction(1), pl=-1)]
+    signs = [Factor("the opposite sign: error taken as y - yhat, or the update adds the gradient",
+                    "wrong_sign", Fraction(-1))]
+    signs += [Factor(f"the opposite sign, and {f.meaning}", "wrong_sign", -f.coef, f.pn, f.pk, f.pl)
+              for f in out if f.label == "wrong_scale"]
+    seen, unique = {(Fraction(1), 0, 0, 0)}, []
+    for f in out + signs:
+        if _same_ratio(f, k) not in seen:
+            seen.add(_same_ratio(f, k))
+            unique.append(f)
+    return unique
+
+
+def multiply(f: Factor, g: Factor) -> Factor:
+    """f * g: c = c_f * c_g, exponents added. Labelled by the learning rate when a part involves it, else by
+    the sign; the meaning names both parts, the learning rate's first."""
+    f, g = (f, g) if f.pl or not g.pl else (g, f)
+    coef = f.coef * g.coef
+    label = "lr_applied_twice" if f.pl else ("wrong_sign" if coef < 0 else "wrong_scale")
+    return Factor(f"{f.meaning}, and {g.meaning}", label, coef, f.pn + g.pn, f.pk + g.pk, f.pl + g.pl, (f, g))
+
+
+def named_products(spec: LearnerSpec, *, step: bool = False) -> list[Factor]:
+    """Products of two named factors (at most one of them about the learning rate) that no single named
+    factor, and no earlier product, already gives for this K; those with a learning-rate part first."""
+    singles = named_factors(spec, step=step)
+    k = spec.sizes[-1]
+    seen = {(Fraction(1), 0, 0, 0)} | {_same_ratio(f, k) for f in singles}
+    pairs = [multiply(f, g) for i, f in enumerate(singles) for g in singles[i + 1:] if not (f.pl and g.pl)]
+    out = []
+    for p in sorted(pairs, key=lambda p: p.label != "lr_applied_twice"):
+        if _same_ratio(p, k) not in seen:
+            seen.add(_same_ratio(p, k))
+            out.append(p)
+    return out
+
+
+def best_ratio(yours: np.ndarray, theirs: np.ndarray) -> float | None:
+    """c minimising |yours - c * theirs| (None when theirs is all zero)."""
+    t = np.asarray(theirs, np.float64).ravel()
+    tt = float(t @ t)
+    return None if tt == 0 else float(np.asarray(yours, np.float64).ravel() @ t) / tt
+
+
+def _fmt(c: float) -> str:
+    """8.000, -0.500, 0.0125: three decimals, or three significant digits for small ratios."""
+    return f"{c:.3f}" if abs(c) >= 0.1 else f"{c:.3g}"
+
+
+@dataclass(frozen=True)
+class RatioFit:
+    """Per observation: its N, lr and ratio c_p (None where torch is zero, so nothing is learnt)."""
+
+    ns: tuple[int, ...]
+    lrs: tuple
+    ratios: tuple
+
+    def informative(self):
+        return [(n, lr, c) for n, lr, c in zip(self.ns, self.lrs, self.ratios) if c is not None]
+
+    def evidence(self, k: int) -> str:
+        """'ratio to torch = 8.000 on N=8, 3.000 on N=3, 1.000 on N=1' (one entry per distinct N and lr)."""
+        seen, parts = set(), []
+        for n, lr, c in self.informative():
+            if (n, lr) not in seen:
+                seen.add((n, lr))
+                parts.append(f"{_fmt(c)} on N={n}" + (f" (lr {lr:g})" if lr is not None else ""))
+        outs = f" (K = {k} outputs)" if k > 1 else ""
+        return "ratio to torch = " + ", ".join(parts) + outs
+
+
+def match_factor(fit: RatioFit, spec: LearnerSpec, factors: list[Factor], rtol: float) -> list[Factor]:
+    """The factors that give c_p on every informative observation (relative tolerance max(10 rtol, 1e-6))."""
+    tol = max(10 * rtol, 1e-6)
+    k = spec.sizes[-1]
+    rows = fit.informative()
+    if not rows:
+        return []
+    return [f for f in factors
+            if all(abs(c - f.value(n, k, lr)) <= tol * abs(f.value(n, k, lr)) for n, lr, c in rows)]
+
+
+def fixed_lr(fit: RatioFit, rtol: float) -> float | None:
+    """If c_p * lr_p is one constant over probes with different lr, the learner ignores the lr argument
+    and steps with that constant instead; return it."""
+    rows = [(lr, c) for _, lr, c in fit.informative() if lr is not None]
+    if len({lr for lr, _ in rows}) < 2:
+        return None
+    prod = [c * lr for lr, c in rows]
+    tol = max(10 * rtol, 1e-6)
+    return prod[0] if prod[0] > 0 and all(abs(p - prod[0]) <= tol * prod[0] for p in prod) else None

@@ -1,0 +1,170 @@
+"""What a learner's code claims to compute, checked before anything runs: sizes, activations, output,
+loss, dtype, seed and layout. Every inconsistency is a LearnerSpecError that names it."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+import manual
+from manual.activation_op import ChosenActivation
+from manual.activation_spelling import parse_activation, split_activations
+from manual.errors import ParityInputError
+from manual.validate import as_float_dtype
+
+from ..wording import arg
+
+HIDDEN_ACTIVATIONS = tuple(manual.ACTIVATION_REGISTRY)   # every registered one, with its parameters
+OUTPUTS = ("identity", "sigmoid")
+LOSSES = {
+    "mse": "mse: mean((yhat - y)**2) over all N*K elements, as torch.nn.MSELoss()",
+    "sum": "sum: sum((yhat - y)**2), as torch.nn.MSELoss(reduction='sum')",
+    "half_sum": "half_sum: 0.5 * sum((yhat - y)**2)",
+    "bce": "bce: binary cross-entropy, mean over all N*K elements, as torch.nn.BCELoss()",
+    "bce_sum": "bce_sum: binary cross-entropy, summed, as torch.nn.BCELoss(reduction='sum')",
+}
+LAYOUTS = {"row": "X @ W + b, W (fan_in, fan_out), b (fan_out,), X (N, features)",
+           "column": "W @ x + b, W (fan_out, fan_in), b (fan_out, 1), x (features, N)"}
+
+
+class LearnerSpecError(ParityInputError):
+    """The check was asked for something inconsistent (sizes vs activations, unknown names, ...)."""
+
+
+def _sizes(sizes) -> tuple[int, ...]:
+    if isinstance(sizes, str) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+        raise LearnerSpecError(f"{arg('sizes')} must list the layer widths from input to output, at least two of "
+                               f"them, e.g. {arg('sizes', [2, 4, 1])}; got {sizes!r}")
+    out = []
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise LearnerSpecError(f"{arg('sizes')} must be positive integers, got {list(sizes)!r}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _activations(activations, n_hidden: int, sizes) -> tuple[str, ...]:
+    """One canonical spelling per hidden layer ('leaky_relu:0.05', 'tanh')."""
+    if isinstance(activations, str):
+        names = split_activations(activations)
+        names = names * n_hidden if len(names) == 1 else names
+    elif isinstance(activations, Sequence) and all(isinstance(a, (str, ChosenActivation)) for a in activations):
+        names = list(activations)
+    else:
+        raise LearnerSpecError(f"activations must be one name or a list of names, got {activations!r}")
+    if len(names) != n_hidden:
+        raise LearnerSpecError(
+            f"sizes {list(sizes)} have {n_hidden} hidden layer(s) but {len(names)} activation(s) were given "
+            f"({names}): give one name for every hidden layer, or one per hidden layer "
+            f"({arg('activations', ['relu', 'tanh'])})")
+    out = []
+    for i, name in enumerate(names):
+        try:
+            out.append(parse_activation(name).spelling)
+        except ParityInputError as exc:
+            text = repr(name if isinstance(name, str) else name.spelling)
+            raise LearnerSpecError(str(exc).replace(text, f"{text} for hidden layer {i}", 1)) from None
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class LearnerSpec:
+    """The network a learner implements. Linear layer k maps sizes[k] -> sizes[k+1]; hidden layer j (after
+    Linear j) applies activations[j]; the last Linear is followed by `output`."""
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    output: str
+    loss: str
+    dtype: np.dtype
+    seed: int = 0
+    layout: str = "row"
+
+    @classmethod
+    def create(cls, *, sizes, activations, output, loss, dtype=np.float64, seed=0, layout="row") -> LearnerSpec:
+        """Validate every argument and say exactly what is wrong with the first bad one."""
+        sizes = _sizes(sizes)
+        acts = _activations(activations, len(sizes) - 2, sizes)
+        if not isinstance(output, str) or output.lower() not in OUTPUTS:
+            raise LearnerSpecError(f"{arg('output')} must be one of {', '.join(OUTPUTS)}, got {output!r}")
+        if not isinstance(loss, str) or loss.lower() not in LOSSES:
+            raise LearnerSpecError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
+        output, loss = output.lower(), loss.lower()
+        if loss.startswith("bce") and output != "sigmoid":
+            raise LearnerSpecError(f"loss {loss!r} needs probabilities in (0, 1): use {arg('output', 'sigmoid')} "
+                                   f"(got {arg('output', output)})")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise LearnerSpecError(f"{arg('seed')} must be a non-negative integer, got {seed!r}")
+        if layout not in LAYOUTS:
+            raise LearnerSpecError(f"{arg('layout')} must be 'row' or 'column', got {layout!r}")
+        return cls(sizes, acts, output, loss, as_float_dtype(dtype), int(seed), layout)
+
+    # ---- structure ---------------------------------------------------------------------------------
+    @property
+    def n_linear(self) -> int:
+        return len(self.sizes) - 1
+
+    def act(self, k: int) -> ChosenActivation:
+        """The activation after Linear k with its parameters (the output activation for the last one)."""
+        return parse_activation(self.activations[k] if k < self.n_linear - 1 else self.output)
+
+    def act_name(self, k: int) -> str:
+        """The name of the activation after Linear k ('leaky_relu', without its parameters)."""
+        return self.act(k).name
+
+    @cached_property
+    def net(self) -> manual.Sequential:
+        """The manual network with these layers (names and labels only; its weights are not used)."""
+        return manual.build_mlp(self.sizes, list(self.activations), self.output, dtype=self.dtype)
+
+    @cached_property
+    def linear_index(self) -> tuple[int, ...]:
+        """Position of Linear k in net.layers, so names match torch's state_dict ('2.weight')."""
+        return tuple(i for i, layer in enumerate(self.net.layers) if isinstance(layer, manual.Linear))
+
+    def param_name(self, k: int, w: int) -> str:
+        """'0.weight' for (k=0, w=0), '2.bias' for (k=1, w=1)."""
+        return f"{self.linear_index[k]}.{'weight' if w == 0 else 'bias'}"
+
+    def layer_label(self, k: int) -> str:
+        """'layer 2 (Linear 4->4)' for Linear k."""
+        return self.net.layer_label(self.linear_index[k])
+
+    def act_label(self, k: int) -> str:
+        """'layer 3 (Tanh)': the activation after Linear k, or 'the output (identity)'."""
+        i = self.linear_index[k] + 1
+        if i >= len(self.net.layers):
+            return "the output (identity)"
+        return self.net.layer_label(i)
+
+    def yours(self, k: int, w: int) -> str:
+        """How the learner's own code names the tensor: grads[1][0] is dW of the second Linear."""
+        return f"[{k}][{w}]"
+
+    def square_layers(self) -> list[int]:
+        return [k for k in range(self.n_linear) if self.sizes[k] == self.sizes[k + 1]]
+
+    def layer_of(self, name: str) -> str | None:
+        """Layer label for a parameter name such as '2.weight' (trajectory messages)."""
+        idx = int(name.split(".")[0])
+        return self.net.layer_label(idx) if idx < len(self.net.layers) else None
+
+    def build_net(self, params) -> manual.Sequential:
+        """A fresh manual net holding `params` ([(W, b)] row-major, in this dtype)."""
+        net = manual.build_mlp(self.sizes, list(self.activations), self.output, dtype=self.dtype)
+        net.set_linear_params([(np.asarray(W, self.dtype), np.asarray(b, self.dtype)) for W, b in params])
+        return net
+
+    def describe(self) -> str:
+        """'3-5-1 (Linear, Tanh, Linear, Sigmoid), loss bce, float64, seed 0'."""
+        layout = ", column-major" if self.layout == "column" else ""
+        return f"{self.net.describe()}, loss {self.loss}, {self.dtype}, seed {self.seed}{layout}"
+
+    def expected_shapes(self, k: int) -> tuple[tuple[int, int], list[tuple[int, ...]]]:
+        """(W shape, accepted b shapes) of Linear k in the learner's layout."""
+        n_in, n_out = self.sizes[k], self.sizes[k + 1]
+        if self.layout == "column":
+            return (n_out, n_in), [(n_out, 1), (n_out,)]
+        return (n_in, n_out), [(n_out,), (1, n_out)]

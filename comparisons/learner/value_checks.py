@@ -1,0 +1,244 @@
+"""Learner checks that compare values: the loss, every gradient on every probe, the learner's gradient
+against finite differences of its own loss, and a few SGD steps in a row against torch."""
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import call_finding, check, failed, probes_of, stopped, tensor_findings
+from ..compare import compare_arrays
+from .diagnose import best_diagnosis, diagnose_tensors, explain_exception
+from .hypotheses import tensor_error
+from .case import Case, Skip
+from .calls import canonical, shape_problems
+from .results import CheckResult, LearnerFinding
+from .mutants import forward
+from ..report import Diagnosis
+from .scale import RatioFit, match_factor, named_factors
+from ..tolerances import LEARNER_FD
+
+
+def _matches_torch(case: Case, note: str) -> CheckResult:
+    calls = case.usable()
+    judged = [case.judge(c) for c in calls]
+    diffs = [d for j in judged for d in j.values()]
+    if all(d.passed for d in diffs):
+        worst = max(d.rel for d in diffs)
+        return CheckResult("", "passed", f"{len(judged[0])} tensors x {len(calls)} probes match torch "
+                                         f"(max rel {worst:.1e})", diffs=diffs)
+    diags = case.first_diagnoses
+    findings = tensor_findings(case, calls, judged, diags, note)
+    result = failed(findings, f"{len(findings)} tensor(s) differ from torch", best_diagnosis(diags))
+    result.diffs = diffs
+    return result
+
+
+@check
+def check_grad_matches_torch(name, fn, case: Case) -> CheckResult:
+    """dW and db equal torch's on every probe, within the learner rtol (rel to the tensor's magnitude)."""
+    return _matches_torch(case, "")
+
+
+@check
+def check_step_matches_torch(name, fn, case: Case) -> CheckResult:
+    """One step from each probe equals torch's SGD step: the implied g = (p - p_new) / lr equals torch's grad."""
+    return _matches_torch(case, "g implied by your update, (p - p_new) / lr")
+
+
+@check
+def check_loss_value(name, fn, case: Case) -> CheckResult:
+    """The returned loss equals torch's loss for the declared reduction (skipped when it returns None)."""
+    calls = case.usable()
+    with_loss = [c for c in calls if c.loss is not None]
+    if not with_loss:
+        raise Skip(f"{'grad_fn' if case.kind == 'grad' else 'step_fn'} returns no loss")
+    refs = [case.reference(c.probe).loss for c in with_loss]
+    diffs = [compare_arrays(c.loss, r, name="loss", kind="loss", rtol=case.rtol) for c, r in zip(with_loss, refs)]
+    if all(d.passed for d in diffs):
+        return CheckResult("", "passed", f"loss matches on {len(diffs)} probes", diffs=diffs)
+    fit = RatioFit(tuple(c.probe.N for c in with_loss), (None,) * len(with_loss),
+                   tuple(c.loss / r if r else None for c, r in zip(with_loss, refs)))
+    factors = match_factor(fit, case.spec, named_factors(case.spec, quantity="loss"), case.rtol)
+    k = case.spec.sizes[-1]
+    if factors:
+        diag = Diagnosis(factors[0].label, f"the loss value is {factors[0].text(k)} torch's: {factors[0].meaning}",
+                         fit.evidence(k))
+    else:
+        diag = Diagnosis("unknown", "the loss value differs and is no known multiple of torch's", fit.evidence(k))
+    grads_ok = all(d.passed for c in calls for d in case.judge(c).values())
+    note = "the gradients match torch: only the loss value you report is off" if grads_ok else ""
+    worst = max(range(len(diffs)), key=lambda i: diffs[i].rel)
+    wrong = [c for c, d in zip(with_loss, diffs) if not d.passed]
+    finding = LearnerFinding(diffs[worst], diag, note, wrong_on=probes_of(wrong),
+                             right_on=probes_of([c for c in with_loss if c not in wrong]),
+                             probe=with_loss[worst].probe.name)
+    return failed([finding], "loss value differs", diag)
+
+
+def _kinks(case: Case, params) -> list[np.ndarray]:
+    """Between which kinks every pre-activation lies (finite differences across a kink lie)."""
+    zs, _ = forward(case.spec, params, case.probes[0].X)
+    return [case.spec.act(k).side(zs[k]) for k in range(case.spec.n_linear - 1) if case.spec.act(k).kinks()]
+
+
+@check
+def check_grad_matches_finite_diff(name, fn, case: Case) -> CheckResult:
+    """Where the torch check fails: is your gradient at least the gradient of your own loss?
+
+    Central differences (L(p + h) - L(p - h)) / 2h of the loss your grad_fn returns, on up to 12 entries
+    of every tensor (probe N=3), entries whose step crosses a ReLU kink left out. If they match, your
+    backprop is right for your loss and your loss is not the declared one."""
+    calls = case.usable()
+    judged = [case.judge(c) for c in calls]
+    if all(d.passed for j in judged for d in j.values()):
+        raise Skip("not needed: the gradients match torch")
+    if case.spec.dtype != np.float64:
+        raise Skip("finite differences need float64")
+    first = calls[0]
+    if first.loss is None:
+        raise Skip("grad_fn returns no loss")
+    h, rtol = LEARNER_FD["h"], LEARNER_FD["rtol"]
+    params = [[np.array(W, np.float64), np.array(b, np.float64)] for W, b in first.probe.params]
+    analytic = case.yours(first)
+    worst, where = 0.0, ""
+    for k, pair in enumerate(params):
+        for w, p in enumerate(pair):
+            flat = p.reshape(-1)
+            for i in np.unique(np.linspace(0, flat.size - 1, min(12, flat.size)).astype(int)):
+                values = []
+                for sign in (1, -1):
+                    old = flat[i]
+                    flat[i] = old + sign * h
+                    c = case.call(first.probe, params=[tuple(x) for x in params])
+                    values.append((c.loss, _kinks(case, params)))
+                    flat[i] = old
+                    if (result := stopped(case, [c])) is not None:
+                        return result
+                    if c.error is not None or c.loss is None:
+                        raise Skip(f"a perturbed call failed: {c.error!r}")
+                if any((a != b).any() for a, b in zip(values[0][1], values[1][1])):
+                    continue
+                numeric = (values[0][0] - values[1][0]) / (2 * h)
+                a = float(analytic[k][w].reshape(-1)[i])
+                err = abs(a - numeric) / max(abs(a), abs(numeric), 1e-8)
+                if err > worst:
+                    index = ", ".join(str(int(j)) for j in np.unravel_index(i, p.shape))
+                    worst, where = err, f"{case.spec.param_name(k, w)}[{index}]: yours {a:+.6g}, finite diff {numeric:+.6g}"
+    if worst <= rtol:
+        msg = (f"your gradient is right for your own loss (finite differences agree to rel {worst:.0e}), but "
+               f"your loss is not the declared one ({case.spec.loss})")
+        return CheckResult("", "passed", msg, note=f"note      {msg}")
+    torch_diag = best_diagnosis(case.first_diagnoses)
+    label, summary = (torch_diag.label, f"as in the torch check: {torch_diag.summary}") if torch_diag else \
+        ("unknown", "no known label fits")
+    diag = Diagnosis(label, summary, "your gradient is not the gradient of your own loss either, so the bug is "
+                                     "in backprop")
+    finding = call_finding(case, diag, f"rel {worst:.1e} > {rtol:.0e} at {where}",
+                           f"gradient differs from finite differences of your own loss on {first.probe.name}")
+    return failed([finding], "differs from finite differences of your own loss")
+
+
+RUNAWAY = 1e4  # parameters this many times larger than at the start: training itself diverges
+
+
+def _runaway(arrays, start) -> bool:
+    """Training diverged (lr too large): non-finite values, or grown RUNAWAY-fold. Rounding then differs
+    wildly between any two implementations, so nothing is concluded from it."""
+    size = max(float(np.abs(a).max()) for pair in start for a in pair)
+    return any(not np.isfinite(a).all() or float(np.abs(a).max()) > RUNAWAY * max(size, 1.0) for a in arrays)
+
+
+@check
+def check_trajectory_matches_torch(name, fn, case: Case) -> CheckResult:
+    """`steps` SGD steps in a row on the N=8 probe, each compared with torch's step from the same (the
+    learner's own) parameters: rounding never piles up into a false alarm, while state carried from one
+    step to the next (accumulating gradients) shows at the first step it changes."""
+    case.usable()
+    probe, spec = case.probes[2], case.spec
+    params, diffs = probe.params, []
+    for k in range(case.steps):
+        c = case.call(probe, params=params, lr=case.lr)
+        if (result := stopped(case, [c])) is not None:
+            return result
+        if not c.ok or shape_problems(c, spec, case.kind):
+            diag = explain_exception(spec, c.error, probe.N) if c.error is not None else Diagnosis(
+                "bad_structure", c.problem.message if c.problem else "the new params have wrong shapes")
+            return failed([call_finding(case, diag, diag.summary, f"step {k} of the trajectory failed",
+                                        at=c.where)], "failed")
+        torch_next = [a - case.lr * g for pair, gs in zip(params, case.reference(c.probe).grads)
+                      for a, g in zip(pair, gs)]
+        if _runaway(torch_next, probe.params):
+            return CheckResult("", "passed", f"steps 0..{k - 1} on {probe.name} match torch; at step {k} torch "
+                                             f"diverges (lr {case.lr:g} is too large here), so no more is compared",
+                               diffs=diffs)
+        new = canonical(c.pairs, spec)
+        if _runaway([a for pair in new for a in pair], probe.params):
+            diag = Diagnosis("non_finite", f"your update blew up at step {k} while torch's stayed finite and small")
+            return failed([call_finding(case, diag, diag.summary, f"step {k} of the trajectory failed")], "failed")
+        judged = case.judge(c, step=k)
+        diffs += judged.values()
+        if any(not d.passed for d in judged.values()):
+            return _trajectory_failure(case, c, k, judged, diffs)
+        params = new
+    worst = max(d.rel for d in diffs)
+    return CheckResult("", "passed", f"{case.steps} steps on {probe.name} match torch's step from the same "
+                                     f"parameters (max rel {worst:.1e})", diffs=diffs)
+
+
+def _repeats_probe(case: Case, call) -> bool:
+    """Step 0 is the learner's first call on the same probe again (same params, lr): the same numbers?"""
+    first = next(c for c in case.first_calls if c.probe.index == call.probe.index)
+    if first.lr != call.lr:
+        return False
+    obs, before = case.observation(call), case.yours(first)
+    return all(tensor_error(obs.yours[k][w], before[k][w], obs.scale((k, w))) <= case.rtol
+               for k in range(case.spec.n_linear) for w in (0, 1))
+
+
+def _as_above(case: Case, call, k: int, judged: dict, diags: dict, why: str) -> LearnerFinding:
+    """One finding for a failing step that check_step_matches_torch has already explained."""
+    bad = [d for d in judged.values() if not d.passed]
+    worst = max(bad, key=lambda d: d.rel)
+    labels = [d.label for d in diags.values()]
+    names = ", ".join(sorted(dict.fromkeys(labels), key=lambda x: -labels.count(x)))
+    diag = Diagnosis(best_diagnosis(diags).label, f"as check_step_matches_torch found ({names})")
+    problem = f"{len(bad)} of {len(judged)} tensors off (worst {worst.label}, rel {worst.rel:.1e}); {why}"
+    finding = call_finding(case, diag, problem, f"step {k} of {case.steps} on {call.probe.name} fails as above",
+                           name=worst.name)
+    finding.diff.step = k
+    return finding
+
+
+def _trajectory_failure(case: Case, call, k: int, judged: dict, diffs: list) -> CheckResult:
+    """The first failing step. What check_step_matches_torch already found is not repeated: a step 0 that
+    repeats the probe's call, or tensors whose labels it already gave, get one finding pointing back; only
+    what is new here (state kept between calls, a label it did not find) is shown tensor by tensor."""
+    above = case.first_diagnoses
+    if k == 0 and _repeats_probe(case, call):
+        diags = above
+        findings = [_as_above(case, call, k, judged, above, f"the same numbers as your call on {call.probe.name} "
+                                                            "above; later steps are not compared")]
+    else:
+        diags, findings = _new_at_step(case, call, k, judged, {d.label for d in above.values()} - {"unknown"})
+    result = failed(findings, f"differs at step {k}", best_diagnosis(diags))
+    result.diffs = diffs
+    return result
+
+
+def _new_at_step(case: Case, call, k: int, judged: dict, known: set) -> tuple[dict, list[LearnerFinding]]:
+    """Diagnose the failing step alone; what no single step explains is state kept between calls."""
+    diags = diagnose_tensors(case.spec, [case.observation(call)], rtol=case.rtol, step=True)
+    since = (f"steps 0..{k - 1} match and step {k} does not" if k else
+             f"step 0 differs from your call on the same {call.probe.name} probe before it")
+    state = Diagnosis("unknown", f"{since}: the update depends on earlier calls (state kept between calls)")
+    diags = {t: (state if d.label == "unknown" else d) for t, d in diags.items()}
+    old = {t: d for t, d in diags.items() if d.label in known}
+    before = (f"the first step, yet not the numbers of your call on {call.probe.name} above: state kept between "
+              "calls" if k == 0 else f"steps 0..{k - 1} matched")
+    why = f"not the numbers of your call on {call.probe.name} above, but the same bug" if k == 0 else "the same bug"
+    findings = [_as_above(case, call, k, {t: judged[t] for t in old}, old, why)] if old else []
+    findings += tensor_findings(case, [call], [{t: d for t, d in judged.items() if t not in old}], diags,
+                                f"step {k} of {case.steps} in a row on {call.probe.name} ({before}); g implied by "
+                                "your update")
+    for f in findings:
+        f.wrong_on = ()
+    return diags, findings

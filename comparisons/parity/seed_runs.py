@@ -1,0 +1,329 @@
+"""Running the seed systems: each row (system x dtype) and each variant is one independent job, so
+jobs run in parallel worker processes. What the table shows and how a verdict is reached is described
+in comparisons/parity/seed_table.py."""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from manual import SGD
+from manual.seeds import SeedSystem, Variant, system_by_key
+from torch_ref import torch_dtype
+from torch_ref.seeds import seed_initial_params, seed_trainer
+
+from .step import compare_step
+from ..report import ParityReport
+from ..tolerances import tolerance_for
+from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer, float64_twin
+from .shadow import ShadowCheck
+from .trajectory import TrajectoryReport, compare_trajectory
+
+STRIDE = 10
+BLOWUP_STEPS = 100   # after a mismatch, how long to look for both runs going non-finite
+FWD_KINDS, GRAD_KINDS = ("layer output", "loss"), ("delta", "grad", "input grad")
+
+
+@dataclass
+class SystemResult:
+    key: str                             # the system's key (results travel between processes by key)
+    dtype: np.dtype
+    step0: ParityReport                  # one forward/backward at the initial weights, first batch
+    trajectory: TrajectoryReport
+    task_manual: dict
+    task_torch: dict
+    problems: list[str] = field(default_factory=list)   # e.g. the seed's torch init differs from ours
+    one_step: ParityReport | None = None  # at a mismatch: one step from the weights entering that step
+    nonfinite_after: int | None = None    # at a mismatch: the step where both runs went non-finite
+
+    @property
+    def system(self) -> SeedSystem:
+        return system_by_key(self.key)
+
+    @property
+    def fwd(self) -> float:
+        return self.step0.max_rel(*FWD_KINDS)
+
+    @property
+    def grad(self) -> float:
+        return self.step0.max_rel(*GRAD_KINDS)
+
+    @property
+    def diverged_alike(self) -> bool:
+        """Both runs went non-finite at the same step, every step before it matching."""
+        t = self.trajectory
+        return (t.nonfinite_step is not None and t.first_failure is None and len(t.findings) == 1
+                and (t.findings[0].diff.problem or "").endswith("in manual and torch"))
+
+    @property
+    def blew_up(self) -> bool:
+        """A mismatch inside a blow-up: the step map agrees from identical weights at the first
+        mismatching step, and both runs then go non-finite within BLOWUP_STEPS steps."""
+        return (self.trajectory.judged_by == "tolerance" and self.trajectory.first_failure is not None
+                and self.one_step is not None and self.one_step.passed and self.nonfinite_after is not None)
+
+    @property
+    def ok(self) -> bool:
+        return (not self.problems and self.step0.passed
+                and (self.trajectory.passed or self.diverged_alike or self.blew_up))
+
+    @property
+    def verdict(self) -> str:
+        if not self.ok:
+            return "FAIL"
+        if self.diverged_alike:
+            return f"diverges@{self.trajectory.nonfinite_step}"
+        return f"diverges@{self.nonfinite_after}" if self.blew_up else "pass"
+
+    @property
+    def margin(self) -> float:
+        """The smallest margin (allowance / error) of every judged comparison of the row: the one step at
+        the initial weights and the trajectory (float32: every step's shadow check)."""
+        return min(self.trajectory.margin, min((d.margin for d in self.step0.diffs), default=float("inf")))
+
+    def traj_text(self) -> str:
+        """float64: the largest error against torch; float32: the largest drift from the float64 run,
+        NumPy-float32's [torch-float32's in brackets]."""
+        t = self.trajectory
+        if t.judged_by == "rounding":
+            d = t.worst_drift()
+            text = "-" if d is None else f"{d.manual:.1e} [{d.torch:.1e}]"
+        else:
+            text = f"{t.max_rel():.1e}" if t.diffs else "-"
+        return text + f" ({t.steps_run}/{t.steps})"
+
+    def explanation(self) -> str | None:
+        """What the mismatch is, when there is one: where, and what one step from equal weights says."""
+        t = self.trajectory
+        if t.first_failure is None:
+            return None
+        k, f = t.first_failure, t.findings[0]
+        if t.judged_by == "rounding":
+            return (f"{f.diff.label} off by {f.diff.max_abs:.1e} > {f.diff.allowed:.1e} allowed by rounding: "
+                    f"{f.note}")
+        text = f"first mismatch at step {k}: {f.diff.label} rel {f.diff.rel:.1e} > {f.diff.rtol:.1e}"
+        if self.one_step is not None:
+            verb = "agrees" if self.one_step.passed else "DISAGREES"
+            text += (f"; one forward/backward from the NumPy run's weights entering step {k} {verb} with "
+                     f"torch (max rel {self.one_step.max_rel():.0e})")
+            if self.one_step.passed:
+                text += (", so the step itself matches: the runs separated through rounding differences "
+                         "accumulated and amplified along the way")
+        if self.nonfinite_after is not None:
+            text += f"; both runs non-finite at step {self.nonfinite_after}"
+        return text
+
+
+@dataclass
+class VariantResult:
+    key: str
+    index: int                           # position in the system's variants
+    report: TrajectoryReport
+    likely: list[str] = field(default_factory=list)   # the learner check's diagnoses, for a flagged variant
+
+    @property
+    def system(self) -> SeedSystem:
+        return system_by_key(self.key)
+
+    @property
+    def variant(self) -> Variant:
+        return self.system.variants[self.index]
+
+    @property
+    def flagged(self) -> bool:
+        return self.report.first_failure is not None
+
+    @property
+    def ok(self) -> bool:
+        return self.flagged == (self.variant.expect == "flag")
+
+    def found(self) -> str:
+        r = self.report
+        if r.error is not None:
+            return f"step_fn raised {r.error} at step {r.first_failure}"
+        if self.flagged:
+            k = r.first_failure
+            bad = [d for d in r.diffs if not d.passed and d.step == k]
+            good = [d.name for d in r.diffs if d.passed and d.kind == "param"]
+            worst = max(bad, key=lambda d: d.rel)
+            return (f"diverges from torch at step {k}: {', '.join(d.name for d in bad)} differ (worst "
+                    f"{worst.name} rel {worst.rel:.1e} > {worst.rtol:.0e})"
+                    + (f"; {', '.join(good)} still match" if good else ""))
+        if r.nonfinite_step is not None:
+            return f"no mismatch; both went non-finite at step {r.nonfinite_step} (the seed's settings diverge)"
+        return f"matches torch over all {r.steps} steps (max rel {r.max_rel():.1e})"
+
+
+# ---- running ----------------------------------------------------------------------------------------
+def _reference(system: SeedSystem, net, dtype):
+    """The torch trainer a system is compared with, starting from net's weights."""
+    if system.torch_code:
+        return seed_trainer(system.torch_code, torch_dtype(dtype), lr=system.lr)
+    return TorchTrainer.mirroring(net, system.make_loss(), SGD(system.lr), dtype=dtype)
+
+
+def _check_torch_init(system: SeedSystem) -> list[str]:
+    """Our copy of the seed's torch-drawn weights must equal what the seed's code draws, bit for bit."""
+    drawn = seed_initial_params(system.torch_code)
+    ours = system.build(np.float32).get_params()
+    return [f"initial {n}: manual.seeds constant differs from the seed's torch draw"
+            for n in ours if not np.array_equal(ours[n], drawn[n])]
+
+
+def _predict_manual(net):
+    return lambda X: net.forward(X.astype(net.dtype)).astype(np.float64)
+
+
+def _predict_torch(trainer):
+    return lambda X: np.asarray(trainer.predict(X.astype(np.float64)), np.float64)
+
+
+def run_system(system: SeedSystem, dtype) -> SystemResult:
+    dtype = np.dtype(dtype)
+    net, loss = system.build(dtype), system.make_loss()
+    data = system.data.astype(dtype)
+    problems = _check_torch_init(system) if system.torch_code else []
+    step0 = compare_step(net, loss, *data.batch(0))
+    step0.title = f"{system.key} {dtype}: one forward/backward at the initial weights"
+    ref = _reference(system, net, dtype)
+    ref64 = shadow = None
+    if dtype == np.float32:   # judged step by step; drift measured against a float64 run from the same weights
+        ref64 = float64_twin(system.build(np.float64), net, system.make_loss(), SGD(system.lr))
+        shadow = ShadowCheck(net, loss, SGD(system.lr), layer_of=net.param_layer)
+    cand = ManualTrainer(net, loss, SGD(system.lr))
+    with np.errstate(all="ignore"):
+        traj = compare_trajectory(cand, ref, data.feed(), steps=system.steps, stride=STRIDE,
+                                  rtol=tolerance_for(dtype).trajectory, reference64=ref64, shadow=shadow,
+                                  layer_of=net.param_layer, title=f"{system.key} {dtype}: trajectory",
+                                  rerun=rerun_command(system, dtype))
+        result = SystemResult(system.key, dtype, step0, traj, system.task(_predict_manual(net)),
+                              system.task(_predict_torch(ref)), problems)
+        if traj.first_failure is not None and shadow is None:
+            result.one_step = one_step_at(system, dtype, traj.first_failure)
+            result.nonfinite_after = _nonfinite_within(cand, ref, data, traj.first_failure + 1,
+                                                       min(traj.first_failure + 1 + BLOWUP_STEPS, system.steps))
+    return result
+
+
+def one_step_at(system: SeedSystem, dtype, k: int) -> ParityReport:
+    """compare_step from the weights the NumPy run has entering step k, on batch k: does the step itself
+    match (then a trajectory mismatch at k is accumulated rounding), or not (a bug in the step)?"""
+    net, loss = system.build(dtype), system.make_loss()
+    data = system.data.astype(dtype)
+    trainer = ManualTrainer(net, loss, SGD(system.lr))
+    for j in range(k):
+        trainer.step(*data.batch(j))
+    report = compare_step(net, loss, *data.batch(k))
+    report.title = f"{system.key} {dtype}: one forward/backward from the weights entering step {k}"
+    return report
+
+
+def _nonfinite_within(cand, ref, data, start: int, stop: int) -> int | None:
+    """Keep stepping both trainers; the step at which both have gone non-finite, if that happens."""
+    done = {}
+    for j in range(start, stop):
+        X, y = data.batch(j)
+        for name, tr in (("manual", cand), ("torch", ref)):
+            if name not in done:
+                value = tr.step(X, y)
+                if not (np.isfinite(value) and all(np.isfinite(v).all() for v in tr.params().values())):
+                    done[name] = j
+        if len(done) == 2:
+            return max(done.values())
+    return None
+
+
+def run_variant(system: SeedSystem, index: int) -> VariantResult:
+    """The system's variant `index`: its step_fn against the torch mirror, float64, full step count."""
+    variant = system.variants[index]
+    on = variant.system or system
+    net, loss = on.build(np.float64), on.make_loss()
+    ref = TorchTrainer.mirroring(net, loss, SGD(on.lr))
+    with np.errstate(all="ignore"):
+        report = compare_trajectory(StepFnTrainer(variant.step_fn, net, on.lr), ref, on.data.feed(),
+                                    steps=on.steps, rtol=tolerance_for(np.float64).trajectory, stride=STRIDE,
+                                    layer_of=net.param_layer, title=f"{system.key} / {variant.name}")
+    result = VariantResult(system.key, index, report)
+    if result.flagged:
+        result.likely = diagnose_variant(on, variant)
+    return result
+
+
+def diagnose_variant(on: SeedSystem, variant: Variant) -> list[str]:
+    """What the learner check (comparisons.check_step_fn, its own probes) names in the variant's code: one
+    line per diagnosis of the first failing check, with the parameters it covers."""
+    from ..learner.api import check_step_fn
+
+    report = check_step_fn(variant.step_fn, sizes=list(on.sizes), activations=list(on.activations),
+                           output=on.output, loss=on.loss, lr=on.lr, name=variant.name)
+    first = [f for f in report.findings if f.check == report.findings[0].check] if report.findings else []
+    groups: dict = {}
+    for f in first:
+        summary = " ".join(line.strip() for line in f.diagnosis.summary.splitlines()) if f.diagnosis else "no diagnosis"
+        groups.setdefault((f.label, summary), []).append(f.parameter or "")
+    return [f"[{label}] {summary}" + (f" ({', '.join(p for p in params if p)})" if any(params) else "")
+            for (label, summary), params in groups.items()]
+
+
+def rerun_command(system: SeedSystem, dtype) -> str:
+    return f"python -m comparisons seeds --seed {system.key} --dtype {np.dtype(dtype).name}"
+
+
+# ---- scheduling: rows and variants are independent, so they run in parallel processes --------------
+def _job(job):
+    kind, key, arg = job
+    torch.set_num_threads(1)     # tiny networks: one thread is faster and runs the same on every machine
+    system = system_by_key(key)
+    return run_system(system, arg) if kind == "system" else run_variant(system, arg)
+
+
+def _cost(job) -> float:
+    """Rough relative run time, to start the longest jobs first."""
+    kind, key, arg = job
+    s = system_by_key(key)
+    if kind == "variant":
+        v = s.variants[arg]
+        s, scale = (v.system or s), (1.0 if v.expect == "pass" else 0.01)
+    else:
+        scale = 1.5 if np.dtype(arg) == np.float32 else 1.0
+    return scale * s.steps * (1 + sum(a * b for a, b in zip(s.sizes, s.sizes[1:])) / 1000)
+
+
+class Jobs:
+    """Jobs started in n_jobs forked worker processes (longest first): `results()` waits for them, in order of
+    jobs; `cancel()` stops the workers. Serial (run by results()) where fork is unavailable, or for one job
+    or one worker unless `background` (then one worker runs them while the caller goes on)."""
+
+    def __init__(self, jobs: list, n_jobs: int, background: bool = False):
+        self.jobs, self.pool, self.futures = jobs, None, {}
+        if (n_jobs <= 1 and not background) or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        for kind, key, _ in jobs:      # build the data once, before forking, so the workers share it
+            system_by_key(key).data
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # its lazy torch._dynamo import (~2 s), once
+        self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(jobs))), mp_context=multiprocessing.get_context("fork"))
+        longest_first = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
+        self.futures = {i: self.pool.submit(_job, jobs[i]) for i in longest_first}
+
+    def results(self) -> list:
+        if self.pool is None:
+            return [_job(j) for j in self.jobs]
+        try:
+            return [self.futures[i].result() for i in range(len(self.jobs))]
+        finally:
+            self.pool.shutdown()
+
+    def cancel(self) -> None:
+        """Terminate the workers (the executor has no public way to stop a running job)."""
+        if self.pool is not None:
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run_jobs(jobs: list, n_jobs: int) -> list:
+    """Run every job, in order of results; in n_jobs forked worker processes when that is possible."""
+    return Jobs(jobs, n_jobs).results()

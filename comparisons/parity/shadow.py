@@ -1,0 +1,181 @@
+"""The per-step shadow check: does each training step of a NumPy run match torch, from the NumPy run's
+own weights (and optimizer state), within rounding? This is how float32 trajectories are judged.
+
+At step k, torch loads the weights the NumPy run has entering step k (and its optimizer's state: momentum
+and moment buffers, step counts), takes one step on the same batch (forward, loss, backward, optimizer
+step, in the same dtype), and the NumPy run's loss, every gradient, every updated parameter and every
+state buffer must agree with torch's element by element within the allowance of rounding.py (twice the
+first-order rounding bound computed from the magnitudes before cancellation):
+    |L_np - L_t| <= A_L,   |g_np - g_t| <= A_g,
+    plain SGD:   |p'_np - p'_t| <= lr A_g + 8u (|p'| + lr |g|)
+    otherwise:   |p'_np - p'_t| <= |U(g_t +- A_g) - U(g_t)| + 32u |p' - p| + 8u |p'|, and for each state
+                 buffer s: |S(g_t +- A_g) - S(g_t)| + 32u (|s'| + |s|), where U and S are the optimizer's
+                 update evaluated in float64 (every optimizer here
+                 is element-wise, so shifting every gradient by its allowance probes each element's own
+                 sensitivity)
+Because each step is judged from the same weights and state, the chaotic drift of two float32 runs over
+thousands of steps cannot fail correct code, and a real error (a gradient 1% off in one layer) fails at
+the first step where that gradient is not itself cancelled to rounding noise.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+import manual
+from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_tensor
+from torch_ref.weights import to_manual_layout, to_torch_layout
+
+from ..compare import TensorDiff, compare_arrays
+from .rounding import allowance, step_bounds, unit_roundoff
+
+UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
+STEP_ULPS = 32.0            # a stateful update's step: ~10 rounded operations on its size, on each side, with margin
+
+
+@dataclass
+class ShadowStep:
+    """One judged step: |L_np - L_torch| from the same weights, its allowance, and the step's smallest margin
+    (allowance / error) over the loss, every gradient, parameter and state buffer (inf: all exact)."""
+
+    step: int
+    loss_error: float
+    loss_allowance: float
+    margin: float
+
+
+def _float64_state(state: dict) -> dict:
+    return {k: (v.astype(np.float64) if isinstance(v, np.ndarray) else v) for k, v in state.items()}
+
+
+class ShadowCheck:
+    """One torch twin of `net` (same dtype), reloaded with the candidate's weights (and, for a stateful
+    optimizer, its state) at every step. `opt`: the candidate's optimizer, for its hyper-parameters."""
+
+    def __init__(self, net: manual.Sequential, loss, opt, layer_of=None):
+        self.net, self.loss, self.opt = net, loss, opt
+        self.plain = isinstance(opt, manual.SGD) and opt.plain
+        self.lr = opt.lr
+        self.model = mirror(net)
+        self.loss_fn = mirror_loss(loss)
+        self.torch_opt = mirror_optimizer(opt, self.model) if self.plain else None
+        self.tparams = dict(self.model.named_parameters())
+        self.u = unit_roundoff(net.dtype)
+        self.layer_of = layer_of or (lambda name: None)
+        self.torch_finite = True     # whether torch's last step ended with a finite loss and parameters
+        self.worst: dict = {}        # (kind, name) -> the largest ratio error / allowance so far
+        self.history: list[ShadowStep] = []   # every judged step, for plots
+
+    @property
+    def needs_state(self) -> bool:
+        """Whether check() needs the candidate's optimizer state before and after the step."""
+        return not self.plain
+
+    def torch_step(self, before: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, state: dict | None = None):
+        """Torch's loss, gradients, updated parameters and optimizer state (manual layout) from the weights
+        `before` and the optimizer state `state`."""
+        with torch.no_grad():
+            for name, p in self.tparams.items():
+                p.copy_(torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, before[name], self.model))))
+        opt = self.torch_opt
+        if opt is None:
+            clone = copy.copy(self.opt)
+            clone.state = copy.deepcopy(state or {})
+            opt = mirror_optimizer(clone, self.model)
+        opt.zero_grad(set_to_none=True)
+        value = self.loss_fn(self.model(to_tensor(X)), target_tensor(y))
+        value.backward()
+        grads = {n: to_manual_layout(n, p.grad.numpy().copy(), self.model) for n, p in self.tparams.items()}
+        opt.step()
+        after = {n: to_manual_layout(n, p.detach().numpy().copy(), self.model) for n, p in self.tparams.items()}
+        t_state = {n: {k: (float(v) if k == "step" else to_manual_layout(n, v.numpy().copy(), self.model))
+                       for k, v in opt.state[p].items() if isinstance(v, torch.Tensor)}
+                   for n, p in self.tparams.items() if p in opt.state} if self.torch_opt is None else {}
+        return value.item(), grads, after, t_state
+
+    def check(self, k: int, before: dict, X, y, value: float, grads: dict, after: dict,
+              state_before: dict | None = None, state_after: dict | None = None) -> list[TensorDiff]:
+        """The candidate's step k (its loss, gradients, updated parameters and, for a stateful optimizer,
+        its state) against torch's from `before` (and `state_before`). A TensorDiff (with the worst element)
+        is built only for a tensor whose ratio error / allowance is the worst seen for it so far or fails;
+        the others are summarised by their ratio alone (speed)."""
+        t_value, t_grads, t_after, t_state = self.torch_step(before, X, y, state_before)
+        self.torch_finite = bool(np.isfinite(t_value) and all(np.isfinite(v).all() for v in t_after.values()))
+        with np.errstate(all="ignore"):
+            bounds = step_bounds(self.net, before, self.loss, X, y)
+            pairs = [("loss", "loss", value, t_value, allowance(bounds.loss))]
+            for name in t_grads:
+                g_allow = allowance(bounds.grads[name])
+                pairs.append((name, "grad", grads[name], t_grads[name], g_allow))
+                if self.plain:
+                    p_allow = self.lr * g_allow + UPDATE_ULPS * self.u * (np.abs(t_after[name])
+                                                                            + self.lr * np.abs(t_grads[name]))
+                    pairs.append((name, "param", after[name], t_after[name], p_allow))
+                else:
+                    pairs += self._stateful_pairs(name, before[name], t_grads[name], g_allow, t_after[name],
+                                                  after[name], (state_before or {}).get(name, {}),
+                                                  (state_after or {}).get(name, {}), t_state.get(name, {}))
+            judged = [self._judge(k, *pair) for pair in pairs]
+        ratios = [r for _, r in judged if r is not None]
+        worst = max(ratios, default=0.0)
+        self.history.append(ShadowStep(k, abs(float(value) - float(t_value)), float(pairs[0][4]),
+                                       float("inf") if worst == 0 else 1.0 / worst))
+        return [d for d, _ in judged if d is not None]
+
+    def _stateful_pairs(self, name, p_before, g_t, g_allow, p_t, p_np, s_before, s_np, s_t) -> list:
+        """(name, kind, mine, torch's, allowance) for the updated parameter and each state buffer, the
+        allowance from the update's sensitivity to the gradient's allowance, evaluated in float64."""
+        def run(g):
+            p, state = p_before.astype(np.float64), copy.deepcopy(_float64_state(s_before))
+            self.opt.update(p, g, state)
+            return p, state
+
+        g64 = g_t.astype(np.float64)
+        (p0, st0), (p_hi, st_hi), (p_lo, st_lo) = run(g64), run(g64 + g_allow), run(g64 - g_allow)
+        sens = np.maximum(np.abs(p_hi - p0), np.abs(p_lo - p0))
+        allow = sens + STEP_ULPS * self.u * np.abs(p0 - p_before) + UPDATE_ULPS * self.u * np.abs(p0) + 1e-38
+        pairs = [(name, "param", p_np, p_t, allow)]
+        for key in dict.fromkeys([*s_t, *s_np]):        # torch's keys first: a buffer you dropped is a finding
+            label = f"{name}[{key}]"
+            if key == "step":
+                pairs.append((label, "state", _scalar(s_np.get(key)), _scalar(s_t.get(key)), 0.0))
+                continue
+            v0 = st0.get(key, s_t.get(key))
+            s_sens = (np.maximum(np.abs(st_hi[key] - v0), np.abs(st_lo[key] - v0)) if key in st0 else 0.0)
+            prev = np.abs(s_before[key]) if key in s_before else 0.0
+            s_allow = s_sens + STEP_ULPS * self.u * (np.abs(v0) + prev) + 1e-38
+            pairs.append((label, "state", s_np.get(key), s_t.get(key), s_allow))
+        return pairs
+
+    def _judge(self, k, name, kind, mine, theirs, allow) -> tuple[TensorDiff | None, float | None]:
+        """(a TensorDiff when this tensor fails or is its worst so far, else None; error / allowance)."""
+        if mine is None or theirs is None:
+            missing = "your optimizer's" if mine is None else "torch's"
+            key = name[name.index("[") + 1:-1]
+            return TensorDiff(name=name, kind=kind, rtol=0.0, step=k,
+                              problem=f"{missing} state has no {key!r} after this step"), None
+        ratio = _ratio(mine, theirs, allow)
+        if ratio is not None and ratio <= min(1.0, self.worst.get((kind, name), -1.0)):
+            return None, ratio
+        self.worst[(kind, name)] = max(self.worst.get((kind, name), -1.0), ratio or 0.0)
+        layer = None if kind == "loss" else self.layer_of(name.split("[")[0])
+        return compare_arrays(mine, theirs, name=name, kind=kind, rtol=np.inf, step=k, layer=layer,
+                              allowance=np.asarray(allow, np.float64) + 1e-300), ratio
+
+
+def _scalar(v):
+    return None if v is None else np.float64(v)
+
+
+def _ratio(mine, theirs, allow) -> float | None:
+    """max |mine - theirs| / allow, or None when shapes differ or a value is not finite (then the full
+    comparison says what is wrong)."""
+    a, b = np.asarray(mine), np.asarray(theirs)
+    if a.shape != b.shape:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = float(np.max(np.abs(a.astype(np.float64) - b) / allow, initial=0.0))
+    return r if np.isfinite(r) else None

@@ -1,0 +1,137 @@
+"""Trainers: one optimizer step at a time on (X, y), exposing parameters by torch's state_dict names in
+manual's layout. Anything with `step(X, y) -> loss | None` and `params() -> dict` can be compared."""
+from __future__ import annotations
+
+import copy
+from typing import Protocol
+
+import numpy as np
+import torch
+
+import manual
+from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_tensor
+from torch_ref.weights import to_manual_layout
+
+
+class Trainer(Protocol):
+    def step(self, X: np.ndarray, y: np.ndarray) -> float | None:
+        """Loss at the current parameters (None if the code computes none), then one update."""
+
+    def params(self) -> dict[str, np.ndarray]:
+        """Copies of the current parameters in manual layout, by state_dict name."""
+
+
+class ManualTrainer:
+    """manual net + loss + optimizer (any manual.Optimizer): forward, loss, backward, opt.step(net)."""
+
+    def __init__(self, net: manual.Sequential, loss, opt: manual.Optimizer):
+        self.net, self.loss, self.opt = net, loss, opt
+
+    def step(self, X, y):
+        value = self.loss.forward(self.net.forward(X, record=False), y)
+        self.net.backward(self.loss.backward(), need_input_grad=False, record=False)
+        self.opt.step(self.net)
+        return float(value)
+
+    def params(self):
+        return self.net.get_params()
+
+    def optimizer_state(self) -> dict:
+        """A copy of the optimizer's state (buffers, step counts) by parameter name."""
+        return copy.deepcopy(self.opt.state)
+
+    def grads(self):
+        """The gradients of the last step (at the parameters entering it), by state_dict name."""
+        return {k: v.copy() for k, v in self.net.grads.items()}
+
+
+def float64_twin(net64: manual.Sequential, net32: manual.Sequential, loss, opt) -> ManualTrainer:
+    """A ManualTrainer of net64 (net32's architecture built in float64) holding net32's float32 weights: the
+    exact-training stand-in a float32 run's drift is measured against (manual/ and torch agree in float64 to
+    ~1e-14, the float64 rows show). `loss` and `opt` must be fresh objects, not the float32 run's."""
+    net64.set_params({k: v.astype(np.float64) for k, v in net32.get_params().items()})
+    return ManualTrainer(net64, loss, opt)
+
+
+class TorchTrainer:
+    """The torch twin: zero_grad, forward, loss, backward, optimizer step."""
+
+    def __init__(self, model: torch.nn.Module, loss_fn, opt: torch.optim.Optimizer):
+        self.model, self.loss_fn, self.opt = model, loss_fn, opt
+
+    @classmethod
+    def mirroring(cls, net: manual.Sequential, loss, opt: manual.Optimizer, dtype=None) -> TorchTrainer:
+        """A torch trainer starting from net's weights (cast to `dtype` if given) with the same loss and the
+        torch twin of `opt` (same class and hyper-parameters, its state copied)."""
+        model = mirror(net)
+        if dtype is not None:
+            from torch_ref import torch_dtype
+
+            model = model.to(torch_dtype(dtype))
+        return cls(model, mirror_loss(loss), mirror_optimizer(opt, model))
+
+    def step(self, X, y):
+        dt = next(self.model.parameters()).dtype
+        self.opt.zero_grad(set_to_none=True)
+        value = self.loss_fn(self.model(to_tensor(X).to(dt)), target_tensor(y, dt))
+        value.backward()
+        self.opt.step()
+        return value.item()
+
+    def params(self):
+        return {n: to_manual_layout(n, t.detach().numpy().copy(), self.model)
+                for n, t in self.model.named_parameters()}
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        dt = next(self.model.parameters()).dtype
+        with torch.no_grad():
+            return self.model(to_tensor(X).to(dt)).numpy()
+
+
+class LearnerCodeError(Exception):
+    """The learner's code raised (not the harness). Carries the original exception and where, in the
+    learner's code, it was raised; compare_trajectory turns it into a finding instead of crashing."""
+
+    def __init__(self, exc: BaseException, where: str = ""):
+        self.exc, self.where = exc, where
+        super().__init__(self.summary)
+
+    @property
+    def summary(self) -> str:
+        at = f" ({self.where})" if self.where else ""
+        return f"{type(self.exc).__name__}: {self.exc}{at}"
+
+    @classmethod
+    def wrap(cls, exc: BaseException) -> LearnerCodeError:
+        """Wrap exc, located as the learner checks locate it (learner.calls.learner_location): the innermost
+        frame outside the standard library, installed packages and the harness, else the innermost."""
+        from ..learner.calls import learner_location
+
+        return cls(exc, learner_location(exc))
+
+
+class StepFnTrainer:
+    """Wraps code in the learner's shape: step_fn(params, X, y, lr) -> new_params, where params is a list
+    of (W, b) with W (fan_in, fan_out), b (fan_out,). It may return new arrays or update in place (then
+    return the same list). Its parameters are named after `net`'s layers; it reports no loss of its own.
+    An exception raised by step_fn (or a result that is not a list of (W, b) pairs) is re-raised as
+    LearnerCodeError."""
+
+    def __init__(self, step_fn, net: manual.Sequential, lr: float):
+        self.step_fn, self.lr = step_fn, lr
+        self.names = [i for i, layer in enumerate(net.layers) if isinstance(layer, manual.Linear)]
+        self.current = net.linear_params()
+
+    def step(self, X, y):
+        try:
+            new = self.step_fn([(W.copy(), b.copy()) for W, b in self.current], X, y, self.lr)
+            self.current = [(np.asarray(W), np.asarray(b)) for W, b in new]
+        except Exception as exc:
+            raise LearnerCodeError.wrap(exc) from exc
+        return None
+
+    def params(self):
+        out = {}
+        for i, (W, b) in zip(self.names, self.current):
+            out[f"{i}.weight"], out[f"{i}.bias"] = W.copy(), b.copy()
+        return out

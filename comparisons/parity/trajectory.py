@@ -1,0 +1,279 @@
+"""Trajectory parity: K training steps on the same data in the same order, loss at every step and
+every parameter after every `stride`-th step (and the last), stopping at the first step that fails."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..compare import TensorDiff, compare_arrays
+from ..report import Finding, ParityReport
+from ..tolerances import SHADOW_EVERY_STEP
+from .trainers import LearnerCodeError, Trainer
+
+Batch = tuple[np.ndarray, np.ndarray]
+Data = Batch | Callable[[int], Batch]
+
+
+@dataclass
+class Drift:
+    """How far a float32 run has moved from the float64 run over the whole run, for one tensor: the
+    largest error of NumPy-float32 (`manual`) and of torch-float32 (`torch`), each relative to the
+    tensor's largest magnitude in the float64 run so far. Reported, not judged (see tolerances.py)."""
+
+    name: str
+    kind: str
+    manual: float = 0.0
+    torch: float = 0.0
+    step: int = 0           # where manual's largest error was
+
+
+@dataclass
+class TrajectoryReport(ParityReport):
+    """A ParityReport plus where it stopped: steps run, first failing step, first non-finite step.
+    `judged_by`: "tolerance" (each tensor against torch within rtol of its scale over the run) or
+    "rounding" (the per-step shadow check of shadow.py)."""
+
+    steps: int = 0
+    steps_run: int = 0
+    first_failure: int | None = None
+    nonfinite_step: int | None = None
+    error: str | None = None      # the learner code's exception, when it raised (see LearnerCodeError)
+    losses: dict[str, list] = field(default_factory=lambda: {"manual": [], "torch": []})
+    judged_by: str = "tolerance"
+    drift: dict = field(default_factory=dict)   # (kind, name) -> Drift, when a float64 run was given
+    shadow_steps: list = field(default_factory=list)   # shadow.ShadowStep per judged step (judged_by "rounding")
+
+    @property
+    def margin(self) -> float:
+        """The smallest margin (allowance / error) of any judged comparison; < 1 means it failed."""
+        return min((d.margin for d in self.diffs), default=float("inf"))
+
+    def worst_drift(self) -> Drift | None:
+        return max(self.drift.values(), key=lambda d: d.manual, default=None)
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.passed:
+            return text + f"\n  {self.steps} steps compared"
+        return text
+
+
+def _batch(data: Data, k: int) -> Batch:
+    return data(k) if callable(data) else data
+
+
+def _finite(values: dict[str, np.ndarray], loss) -> bool:
+    return (loss is None or np.isfinite(loss)) and all(np.isfinite(v).all() for v in values.values())
+
+
+class _RunningScale:
+    """Per tensor, the largest magnitude it has had in a reference run so far: the scale its errors are
+    measured against (a loss late in training, or a parameter passing near zero, is not held to digits
+    relative to its own tiny value: its rounding error scales with what it was)."""
+
+    def __init__(self):
+        self.seen: dict = {}
+
+    def __call__(self, key, value) -> float:
+        m = float(np.max(np.abs(value), initial=0.0)) if value is not None else 0.0
+        self.seen[key] = max(self.seen.get(key, 0.0), m if np.isfinite(m) else 0.0)
+        return self.seen[key]
+
+
+def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, steps: int, rtol: float,
+                       stride: int = 1, reference64: Trainer | None = None, shadow=None, layer_of=None,
+                       title: str = "trajectory", rerun: str = "") -> TrajectoryReport:
+    """Step both trainers on the same batches and compare, stopping at the first failing step. If the
+    candidate's code raises (LearnerCodeError, e.g. from StepFnTrainer), that step is the first failure
+    and the exception is the finding.
+
+    Without `shadow`: the loss at every step and every parameter every `stride`-th step, each within
+    rtol of the tensor's largest magnitude in the reference run so far.
+    With `shadow` (a shadow.ShadowCheck; the candidate must expose grads()): steps are judged by it, from
+    the candidate's own weights, within rounding: every step of the first SHADOW_EVERY_STEP, then every
+    `stride`-th and the last (and any step where the candidate goes non-finite); the runs themselves are
+    not compared, and with `reference64` (a float64 trainer from the same weights) both the candidate's
+    and the reference's distance from float64 are recorded as `drift`. `layer_of(name)` labels a parameter.
+    """
+    if steps < 1 or stride < 1:
+        raise ValueError(f"steps and stride must be >= 1, got steps={steps}, stride={stride}")
+    report = TrajectoryReport(title=title, steps=steps, rerun=rerun,
+                              judged_by="tolerance" if shadow is None else "rounding")
+    layer_of = layer_of or (lambda name: None)
+    scale = _RunningScale()
+    last_checked = -1  # the last step whose parameters were compared
+    before = candidate.params() if shadow is not None else None
+    stateful = shadow is not None and shadow.needs_state
+    state = candidate.optimizer_state() if stateful else None
+    live = {"torch": True, "float64": reference64 is not None}
+
+    def measure(name, kind, a, b, k):
+        layer = layer_of(name) if kind == "param" else None
+        return compare_arrays(a, b, name=name, kind=kind, rtol=rtol, layer=layer, step=k, scale=scale((kind, name), b))
+
+    for k in range(steps):
+        X, y = _batch(data, k)
+        with np.errstate(all="ignore"):  # overflow is reported below as divergence, not warned about
+            try:
+                la = candidate.step(X, y)
+            except LearnerCodeError as exc:  # the learner's code raised: that is the finding
+                report.first_failure, report.steps_run, report.error = k, k + 1, exc.summary
+                report.findings.append(_exception_finding(k, exc))
+                break
+            lb = reference.step(X, y) if live["torch"] else None
+            l64 = reference64.step(X.astype(np.float64), _as_float64(y)) if live["float64"] else None
+        report.losses["manual"].append(la)
+        report.losses["torch"].append(lb)
+        report.steps_run = k + 1
+        pa = candidate.params()
+        if shadow is not None:
+            due = k < SHADOW_EVERY_STEP or k % stride == 0 or k == steps - 1 or not _finite(pa, la)
+            state_after = candidate.optimizer_state() if stateful else None
+            if due and not _shadow_step(report, shadow, k, before, X, y, la, candidate.grads(), pa,
+                                        (state, state_after)):
+                break
+            before, state = pa, state_after
+            _record_drift(report, live, scale, k, la, pa, lb, reference, l64, reference64,
+                          params=k % stride == 0 or k == steps - 1)
+            continue
+        pb = reference.params()
+        if not (_finite(pa, la) and _finite(pb, lb)):
+            report.nonfinite_step = k
+            report.findings.append(_nonfinite_finding(k, _finite(pa, la), _finite(pb, lb)))
+            break
+        diffs: list[TensorDiff] = []
+        if la is not None:
+            diffs.append(measure("loss", "loss", la, lb, k))
+        if k % stride == 0 or k == steps - 1 or (diffs and not diffs[0].passed):
+            diffs += [measure(n, "param", pa[n], pb[n], k) for n in pb]
+        failed = [d for d in diffs if not d.passed]
+        _keep_worst(report, diffs)
+        if failed:
+            report.first_failure = k
+            report.findings.append(_trajectory_finding(k, failed, diffs, last_checked))
+            break
+        if len(diffs) > 1 or la is None:
+            last_checked = k
+    if shadow is not None:
+        report.shadow_steps = shadow.history
+    return report
+
+
+def _as_float64(y: np.ndarray) -> np.ndarray:
+    """Float targets in float64 for the float64 run; class indices stay integers."""
+    return y if y.dtype.kind in "iu" else y.astype(np.float64)
+
+
+def _shadow_step(report: TrajectoryReport, shadow, k, before, X, y, la, grads, pa, states=(None, None)) -> bool:
+    """Judge step k by the shadow check; False (with a finding) when the run stops here."""
+    diffs = shadow.check(k, before, X, y, la, grads, pa, *states)
+    finite_np = _finite(pa, la)
+    finite_t = shadow.torch_finite
+    if not (finite_np and finite_t):
+        report.nonfinite_step = k
+        report.findings.append(_nonfinite_finding(k, finite_np, finite_t, shadow=True))
+        return False
+    _keep_worst(report, diffs)
+    failed = [d for d in diffs if not d.passed]
+    if failed:
+        report.first_failure = k
+        report.findings.append(_shadow_finding(k, failed))
+        return False
+    return True
+
+
+def _record_drift(report, live, scale, k, la, pa, lb, reference, l64, reference64, params: bool) -> None:
+    """Distance of the float32 runs (NumPy, torch) from the float64 run, relative to its running scale:
+    the loss at every step, the parameters when `params`."""
+    if not live["float64"]:
+        return
+    if not np.isfinite(l64):
+        live["float64"] = False
+        return
+    if lb is not None and not np.isfinite(lb):
+        live["torch"], lb = False, None
+    values = [("loss", "loss", la, lb, l64)]
+    if params:
+        p64, pb = reference64.params(), reference.params() if live["torch"] else None
+        values += [(n, "param", pa[n], pb and pb[n], p64[n]) for n in p64]
+    for name, kind, a, b, r in values:
+        s = scale((kind, name), r)
+        if s == 0:
+            continue
+        d = report.drift.setdefault((kind, name), Drift(name, kind))
+        e_np = float(np.max(np.abs(np.asarray(a, np.float64) - r))) / s
+        if e_np > d.manual:
+            d.manual, d.step = e_np, k
+        if b is not None:
+            d.torch = max(d.torch, float(np.max(np.abs(np.asarray(b, np.float64) - r))) / s)
+
+
+def _keep_worst(report: TrajectoryReport, diffs: list[TensorDiff]) -> None:
+    """Keep, per tensor, the diff with the largest error seen so far (so reports stay small)."""
+    index = {(d.kind, d.name): i for i, d in enumerate(report.diffs)}
+    for d in diffs:
+        i = index.get((d.kind, d.name))
+        if i is None:
+            report.diffs.append(d)
+        elif not d.passed or d.margin < report.diffs[i].margin:
+            report.diffs[i] = d
+
+
+def _trajectory_finding(k: int, failed: list[TensorDiff], diffs: list[TensorDiff], last_checked: int) -> Finding:
+    first = next((d for d in failed if d.kind == "param"), failed[0])
+    loss = next((d for d in diffs if d.kind == "loss"), None)
+    if k == 0:
+        before = "step 0 is the first step"
+    elif last_checked == k - 1:
+        before = f"steps 0..{k - 1} matched"
+    else:
+        before = (f"parameters last compared after step {last_checked}" if last_checked >= 0
+                  else "parameters not compared before")
+    if loss is not None and loss.passed and first.kind == "param":
+        where = (f"the loss at step {k} matches (rel {loss.rel:.0e}), so the forward pass agrees and the "
+                 f"update of step {k} (backward or SGD step) differs")
+    elif loss is not None and not loss.passed:
+        entering = ("while the parameters entering it matched" if last_checked == k - 1
+                    else f"(parameters last compared after step {last_checked})")
+        where = (f"the loss at step {k} already differs, {entering}: the forward pass or the loss differs")
+    else:
+        where = f"the update of step {k} differs"
+    more = len(failed) - 1
+    return Finding(first, note=f"diverge at step {k} ({before}); {where}"
+                              + (f"; {more} more tensor(s) fail at this step" if more else ""))
+
+
+def _exception_finding(k: int, exc: LearnerCodeError) -> Finding:
+    d = TensorDiff(name="step_fn", kind="call", rtol=0.0, step=k, problem=f"raised {exc.summary}")
+    before = "on the first step" if k == 0 else f"after {k} step(s) that matched"
+    return Finding(d, note=f"the learner's code raised {before}, so there is nothing to compare; "
+                           "fix the error first")
+
+
+def _shadow_finding(k: int, failed: list[TensorDiff]) -> Finding:
+    first = min(failed, key=lambda d: (d.kind != "loss", d.kind != "grad", d.kind != "param", d.margin))
+    more = len(failed) - 1
+    where = {"loss": "the loss itself differs: the forward pass or the loss",
+             "grad": "the loss matches, a gradient does not: the backward pass",
+             "param": "loss and gradients match, the update does not: the optimizer step",
+             "state": "the optimizer's state (a momentum or moment buffer, a step count) differs: its update "
+                      "rule"}[first.kind]
+    ratio = (f"; at the worst element yours / torch = {first.manual_value / first.torch_value:.4f}"
+             if first.torch_value != 0 and first.kind != "param" else "")
+    return Finding(first, note=(
+        f"step {k}, taken by torch from the NumPy run's own weights entering it, disagrees beyond the "
+        f"rounding bound: {where}{ratio}" + (f"; {more} more tensor(s) fail at this step" if more else "")))
+
+
+def _nonfinite_finding(k: int, finite_manual: bool, finite_torch: bool, shadow: bool = False) -> Finding:
+    sides = [s for s, ok in (("manual", finite_manual), ("torch", finite_torch)) if not ok]
+    both = len(sides) == 2
+    d = TensorDiff(name="loss", kind="loss", rtol=0.0, step=k,
+                   problem=f"non-finite loss or parameters at step {k} in {' and '.join(sides)}")
+    agreed = ("every step agreed within rounding until it blew up, and torch from the same weights blows up "
+              "too" if shadow else "the trajectories agreed until it blew up")
+    note = (f"training diverges in both: {agreed}, so the loss, learning rate or initialisation is the problem, "
+            "not the backward" if both else f"only {sides[0]} went non-finite: a real divergence between the two")
+    return Finding(d, note=note)
