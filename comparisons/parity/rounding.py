@@ -15,6 +15,8 @@ where e_f' carries what rounding may do to f' itself: a ReLU mask flips (the ful
 counted as KINK_JUMPS steps (a flip is a discrete event: 0 or the whole jump, plus the rounding of the
 terms it multiplies), and 1 - a**2 or a (1 - a) inherit a's error (near saturation that dwarfs f').
 
+Conv2d, the pools, Flatten, Dropout, BatchNorm1d and LayerNorm: rounding_layers.py.
+
 Each side (NumPy, torch) lies within its bound of the exact value, so the two may differ by twice it:
 `allowance(bounds)`. Worst-case gamma(n) is loose by about sqrt(n) for real summation orders, which is
 the margin that lets the same allowance hold under every BLAS kernel, while a 1% gradient error still
@@ -22,7 +24,7 @@ stands orders of magnitude above it wherever the gradient is not itself cancelle
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,17 +32,22 @@ import manual
 from manual.activations import Activation
 
 from .rounding_activations import backward_bound, forward_bound
+from .rounding_layers import LayerStep, layer_bounds
 from .rounding_losses import loss_bounds
 from .roundoff import KINK_JUMPS, TRANSCENDENTAL_ULPS, gamma, unit_roundoff  # noqa: F401  (unit_roundoff re-exported)
 
 
 @dataclass
 class StepBounds:
-    """Bounds on |computed - exact| for one forward/backward: the loss, dL/d(prediction), every gradient."""
+    """Bounds on |computed - exact| for one forward/backward: the loss, dL/d(prediction), every gradient, the
+    prediction (`output`); `stats`: {"<i>.running_mean" | "<i>.running_var": (batch statistic, its bound)} of
+    a BatchNorm1d in training, which its running buffers move toward."""
 
     loss: float
     dyhat: np.ndarray
     grads: dict[str, np.ndarray]
+    stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    output: np.ndarray | None = None        # the prediction's own bound
 
 
 @dataclass
@@ -94,29 +101,34 @@ def _activation_backward(layer, fwd: _Fwd, out: np.ndarray, e_out: np.ndarray, g
 def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: np.ndarray,
                 y: np.ndarray) -> StepBounds:
     """Bounds for one forward/backward of `net`'s architecture at `params` (by state_dict name) on (X, y),
-    in net.dtype's rounding. Computed in float64 from the given (already rounded) weights and data."""
-    for layer in net.layers:
-        if not isinstance(layer, (manual.Linear, Activation)):
-            raise TypeError(f"no rounding rule for {layer.describe()}: the float32 bounds cover Linear layers "
-                            "and activations only")
+    in net.dtype's rounding. Computed in float64 from the given (already rounded) weights and data; a Dropout
+    layer's mask is the one its last forward used, a BatchNorm1d in evaluation reads its running buffers."""
     u = unit_roundoff(net.dtype)
     a, e_a = np.asarray(X, np.float64), np.zeros(X.shape)
     trace: list[_Fwd] = []
+    others: dict[int, LayerStep] = {}       # the layers ruled by rounding_layers.py
     for i, layer in enumerate(net.layers):
         trace.append(_Fwd(a, e_a))
-        if isinstance(layer, manual.Linear):
+        if not isinstance(layer, (manual.Linear, Activation)):
+            own = {k: np.asarray(params[f"{i}.{k}"], np.float64) for k in layer.params}
+            others[i] = layer_bounds(layer, own, a, e_a, u)
+            a, e_a = others[i].out, others[i].e_out
+        elif isinstance(layer, manual.Linear):
             W, b = (np.asarray(params[f"{i}.{k}"], np.float64) for k in ("weight", "bias"))
             aW = np.abs(W)
             a, e_a = a @ W + b, e_a @ aW + gamma(W.shape[0] + 1, u) * (np.abs(a) @ aW + np.abs(b))
         else:
             a, e_a = _activation_forward(layer, a, e_a, u)
     value, e_value, g, e_g = loss_bounds(loss, a, e_a, y, u)
-    dyhat_bound = e_g
+    dyhat_bound, e_yhat = e_g, e_a
     grads: dict[str, np.ndarray] = {}
     out, e_out = a, e_a
     for i in reversed(range(len(net.layers))):
         layer, fwd = net.layers[i], trace[i]
-        if isinstance(layer, manual.Linear):
+        if i in others:
+            g, e_g, own = others[i].back(g, e_g)
+            grads.update({f"{i}.{k}": v for k, v in own.items()})
+        elif isinstance(layer, manual.Linear):
             W = np.asarray(params[f"{i}.weight"], np.float64)
             n = fwd.a.shape[0]
             aa, ag = np.abs(fwd.a), np.abs(g)
@@ -126,7 +138,8 @@ def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: 
         else:
             g, e_g = _activation_backward(layer, fwd, out, e_out, g, e_g, u)
         out, e_out = fwd.a, fwd.e_a
-    return StepBounds(loss=float(e_value), dyhat=dyhat_bound, grads=grads)
+    stats = {f"{i}.{k}": v for i, step in others.items() for k, v in step.stats.items()}
+    return StepBounds(loss=float(e_value), dyhat=dyhat_bound, grads=grads, stats=stats, output=e_yhat)
 
 
 def allowance(bound, tiny: float = float(np.finfo(np.float32).tiny)):
