@@ -1,9 +1,9 @@
-"""torch twins of manual's Conv2d, pools, Flatten, BatchNorm1d, LayerNorm and Dropout, and their weights
-copied both ways (parameters and buffers).
+"""The torch twin of any manual layer and the manual twin of a torch module, read from the two registries
+(manual/activation_registry.py, manual/layer_registry.py), with parameters, buffers and training mode copied
+both ways.
 
-Every layer here keeps torch's own layout (Conv2d's weight is (out, in, kh, kw) in manual too), so no
-array is transposed: only Linear's weight is, in weights.py (to_torch_layout decides by the owning module, or
-without the model by "a 2-D weight").
+Every array keeps torch's layout in manual too (Conv2d's weight is (out, in, kh, kw) on both sides), except
+the names an entry lists as `transposed`: Linear's weight, (fan_in, fan_out) in manual.
 """
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from manual.conv import Conv2d, describe_conv
-from manual.dropout import Dropout, check_p, draw_mask
+from manual import ACTIVATION_REGISTRY, make_activation
+from manual.activation_spelling import choose
+from manual.activations import Activation
+from manual.dropout import check_p, draw_mask
 from manual.errors import ArchitectureMismatch
-from manual.flatten import Flatten
-from manual.norm import BatchNorm1d, LayerNorm
-from manual.pool import AvgPool2d, MaxPool2d
+from manual.layer_registry import REGISTRY as LAYER_REGISTRY
+from manual.layer_registry import LayerOp, layer_op
 
-from .weights import torch_dtype
+from .dtypes import torch_dtype
 
 
 class MaskedDropout(nn.Module):
@@ -44,76 +45,30 @@ class MaskedDropout(nn.Module):
         return x * noise
 
 
+OWN_TWINS = {"MaskedDropout": MaskedDropout}    # twins torch.nn lacks, by the name a registry entry gives
+
+
+def _torch_class(name: str) -> type:
+    return OWN_TWINS[name] if name in OWN_TWINS else getattr(nn, name)
+
+
+def _activation_op(mod: nn.Module):
+    return next((op for op in ACTIVATION_REGISTRY.values() if type(mod) is getattr(nn, op.torch)), None)
+
+
+def _layer_op(mod: nn.Module) -> LayerOp | None:
+    return next((op for op in LAYER_REGISTRY.values() if type(mod) is _torch_class(op.torch)), None)
+
+
+def _chosen(mod: nn.Module, op):
+    """The activation with the torch module's parameter values (checked as torch checks them)."""
+    return choose(op, **{k: getattr(mod, k) for k in op.params})
+
+
 def _dtype(layer) -> torch.dtype | None:
     values = [*layer.params.values(), *getattr(layer, "buffers", {}).values()]
     floats = [v.dtype for v in values if v.dtype.kind == "f"]
     return torch_dtype(floats[0]) if floats else None
-
-
-def torch_twin(layer) -> nn.Module:
-    """The torch module computing what `layer` computes, in its dtype, holding a copy of its parameters,
-    buffers and training mode."""
-    if isinstance(layer, Conv2d):
-        mod = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
-                        layer.dilation, bias="bias" in layer.params)
-    elif isinstance(layer, MaxPool2d):
-        mod = nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding, layer.dilation, ceil_mode=layer.ceil_mode)
-    elif isinstance(layer, AvgPool2d):
-        mod = nn.AvgPool2d(layer.kernel_size, layer.stride, layer.padding, layer.ceil_mode, layer.count_include_pad)
-    elif isinstance(layer, Flatten):
-        mod = nn.Flatten(layer.start_dim, layer.end_dim)
-    elif isinstance(layer, BatchNorm1d):
-        mod = nn.BatchNorm1d(layer.num_features, layer.eps, layer.momentum, layer.affine, layer.track_running_stats)
-    elif isinstance(layer, LayerNorm):
-        mod = nn.LayerNorm(layer.normalized_shape, layer.eps, layer.elementwise_affine, bias="bias" in layer.params)
-    elif isinstance(layer, Dropout):
-        mod = MaskedDropout(layer.p, seed=layer.seed)
-        mod.mask = layer.mask
-    else:
-        raise ArchitectureMismatch(f"torch_ref/layers.py has no twin for {type(layer).__name__}")
-    dt = _dtype(layer)
-    mod = mod.to(dt) if dt is not None else mod
-    mod.train(getattr(layer, "training", True))
-    return copy_layer_into_torch(layer, mod)
-
-
-def describe_torch(mod: nn.Module) -> str:
-    """What the manual twin's describe() says, from the torch module (for an architecture check)."""
-    if isinstance(mod, nn.Conv2d):
-        return describe_conv(mod.in_channels, mod.out_channels, mod.kernel_size, mod.stride, mod.padding,
-                             mod.dilation, mod.bias is not None)
-    if isinstance(mod, (nn.MaxPool2d, nn.AvgPool2d, nn.Flatten, nn.BatchNorm1d, nn.LayerNorm, MaskedDropout)):
-        return manual_twin(mod).describe()
-    raise ArchitectureMismatch(f"torch_ref/layers.py has no manual twin for {type(mod).__name__}")
-
-
-def manual_twin(mod: nn.Module):
-    """The manual layer for a torch module (parameters and buffers copied, training mode too)."""
-    if isinstance(mod, nn.Conv2d):
-        if mod.groups != 1 or mod.padding_mode != "zeros" or isinstance(mod.padding, str):
-            raise ArchitectureMismatch(f"{mod}: manual Conv2d takes groups=1, zeros padding given as numbers")
-        layer = Conv2d(mod.in_channels, mod.out_channels, mod.kernel_size, mod.stride, mod.padding, mod.dilation,
-                       bias=mod.bias is not None, dtype=_numpy_dtype(mod))
-    elif isinstance(mod, nn.MaxPool2d):
-        layer = MaxPool2d(mod.kernel_size, mod.stride, mod.padding, mod.dilation, ceil_mode=mod.ceil_mode)
-    elif isinstance(mod, nn.AvgPool2d):
-        layer = AvgPool2d(mod.kernel_size, mod.stride, mod.padding, mod.ceil_mode, mod.count_include_pad)
-    elif isinstance(mod, nn.Flatten):
-        layer = Flatten(mod.start_dim, mod.end_dim)
-    elif isinstance(mod, nn.BatchNorm1d):
-        layer = BatchNorm1d(mod.num_features, mod.eps, mod.momentum, mod.affine, mod.track_running_stats,
-                            dtype=_numpy_dtype(mod))
-    elif isinstance(mod, nn.LayerNorm):
-        layer = LayerNorm(mod.normalized_shape, mod.eps, mod.elementwise_affine, bias=mod.bias is not None,
-                          dtype=_numpy_dtype(mod))
-    elif isinstance(mod, MaskedDropout):
-        layer = Dropout(mod.p, seed=mod.seed)
-        layer.mask = mod.mask
-    else:
-        raise ArchitectureMismatch(f"torch module {type(mod).__name__} has no manual twin in torch_ref/layers.py")
-    if hasattr(layer, "train"):
-        layer.train(mod.training)
-    return copy_layer_into_manual(mod, layer)
 
 
 def _numpy_dtype(mod: nn.Module) -> np.dtype:
@@ -121,14 +76,77 @@ def _numpy_dtype(mod: nn.Module) -> np.dtype:
     return np.dtype(str(floats[0]).removeprefix("torch.")) if floats else np.dtype(np.float64)
 
 
+def torch_layer(layer) -> nn.Module:
+    """The torch module computing what `layer` computes, in its dtype, holding a copy of its parameters,
+    buffers, training mode and carried attributes: for an activation nn.<op.torch>(**its parameters)."""
+    if isinstance(layer, Activation):
+        chosen = layer.chosen
+        return getattr(nn, chosen.op.torch)(**chosen.p)
+    op = layer_op(layer)
+    if op is None:
+        raise ArchitectureMismatch(f"no torch twin for layer {layer!r}: it is in neither registry "
+                                   "(manual/activation_registry.py, manual/layer_registry.py)")
+    mod = _torch_class(op.torch)(**op.to_torch(layer))
+    for name in op.carried:
+        setattr(mod, name, getattr(layer, name))
+    dt = _dtype(layer)
+    mod = mod.to(dt) if dt is not None else mod
+    mod.train(getattr(layer, "training", True))
+    return copy_layer_into_torch(layer, mod)
+
+
+def _refusal(mod: nn.Module, op: LayerOp | None) -> str:
+    return "it is in neither of manual's registries" if op is None else op.refuse(mod)
+
+
+def _bare_manual(mod: nn.Module, op: LayerOp):
+    """The manual layer built from the module's constructor arguments (nothing copied yet)."""
+    kwargs = op.to_manual(mod)
+    if op.takes_dtype:
+        kwargs["dtype"] = _numpy_dtype(mod)
+    return op.cls(**kwargs)
+
+
+def manual_layer(mod: nn.Module):
+    """The manual layer for a torch module, with its parameters, buffers and training mode copied."""
+    act = _activation_op(mod)
+    if act is not None:
+        return make_activation(_chosen(mod, act))
+    op = _layer_op(mod)
+    why = _refusal(mod, op)
+    if why:
+        raise ArchitectureMismatch(f"torch module {type(mod).__name__} has no manual twin ({why})")
+    layer = _bare_manual(mod, op)
+    for name in op.carried:
+        setattr(layer, name, getattr(mod, name))
+    if hasattr(layer, "train"):
+        layer.train(mod.training)
+    return copy_layer_into_manual(mod, layer)
+
+
+def torch_layer_kind(mod: nn.Module) -> str:
+    """Describe a torch module the way its manual twin's describe() does (parameters included, so the
+    architecture check compares them exactly); a module without a twin by its class and the reason."""
+    act = _activation_op(mod)
+    if act is not None:
+        return _chosen(mod, act).describe()
+    op = _layer_op(mod)
+    why = _refusal(mod, op)
+    if op is None:
+        return type(mod).__name__
+    return f"{type(mod).__name__} ({why})" if why else _bare_manual(mod, op).describe()
+
+
 def layout_to_torch(layer, key: str, value: np.ndarray) -> np.ndarray:
-    """manual array -> torch's array under the same name: unchanged for every layer in this module."""
-    return value
+    """manual array -> torch's array under the same name (transposed where the entry says so)."""
+    op = layer_op(layer)
+    return value.T if op is not None and key in op.transposed else value
 
 
 def layout_to_manual(layer, key: str, value: np.ndarray) -> np.ndarray:
-    """torch array -> manual's array under the same name: unchanged for every layer in this module."""
-    return value
+    """torch array -> manual's array under the same name."""
+    op = layer_op(layer)
+    return np.ascontiguousarray(value.T) if op is not None and key in op.transposed else value
 
 
 def layer_state(layer) -> dict[str, np.ndarray]:
@@ -136,12 +154,15 @@ def layer_state(layer) -> dict[str, np.ndarray]:
     return {**layer.params, **getattr(layer, "buffers", {})}
 
 
-def copy_layer_into_torch(layer, mod: nn.Module) -> nn.Module:
-    """Copy every parameter and buffer of `layer` into `mod` (names checked both ways)."""
-    state = mod.state_dict()
-    values = layer_state(layer)
+def _same_keys(layer, values: dict, state: dict) -> None:
     if set(values) != set(state):
         raise ArchitectureMismatch(f"{layer.describe()}: manual holds {sorted(values)}, torch {sorted(state)}")
+
+
+def copy_layer_into_torch(layer, mod: nn.Module) -> nn.Module:
+    """Copy every parameter and buffer of `layer` into `mod` (names checked both ways)."""
+    state, values = mod.state_dict(), layer_state(layer)
+    _same_keys(layer, values, state)
     with torch.no_grad():
         for key, value in values.items():
             state[key].copy_(torch.from_numpy(np.array(layout_to_torch(layer, key, value))))  # np.array keeps 0-d
@@ -150,14 +171,16 @@ def copy_layer_into_torch(layer, mod: nn.Module) -> nn.Module:
 
 def copy_layer_into_manual(mod: nn.Module, layer):
     """Copy every parameter and buffer of `mod` into `layer` in place (dtype converted to the layer's)."""
-    values = layer_state(layer)
-    state = mod.state_dict()
-    if set(values) != set(state):
-        raise ArchitectureMismatch(f"{layer.describe()}: manual holds {sorted(values)}, torch {sorted(state)}")
+    state, values = mod.state_dict(), layer_state(layer)
+    _same_keys(layer, values, state)
     for key, tensor in state.items():
         values[key][...] = layout_to_manual(layer, key, tensor.detach().cpu().numpy())
     return layer
 
 
+# the names the layer tests use
+torch_twin, manual_twin, describe_torch = torch_layer, manual_layer, torch_layer_kind
+
 __all__ = ["MaskedDropout", "copy_layer_into_manual", "copy_layer_into_torch", "describe_torch", "layer_state",
-           "layout_to_manual", "layout_to_torch", "manual_twin", "torch_twin"]
+           "layout_to_manual", "layout_to_torch", "manual_layer", "manual_twin", "torch_layer", "torch_layer_kind",
+           "torch_twin"]

@@ -1,56 +1,46 @@
-"""The one boundary where layouts meet: manual keeps a Linear's W as (fan_in, fan_out), torch as (fan_out, fan_in);
-every other layer's arrays are in torch's layout already."""
+"""The one boundary where layouts meet: whole networks' parameters and buffers copied both ways. Which arrays
+change layout is the layer registry's (manual/layer_registry.py `transposed`: Linear's weight, (fan_in, fan_out)
+in manual and (fan_out, fan_in) in torch); every other array is in torch's layout already."""
 from __future__ import annotations
 
 import numpy as np
 import torch
 
 from manual import Sequential
-from manual.errors import ArchitectureMismatch, DTypeError
+from manual.errors import ArchitectureMismatch
+from manual.layer_registry import REGISTRY as LAYER_REGISTRY
 from manual.validate import check_array
 
-TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
+from .dtypes import TORCH_DTYPES, numpy_dtype, torch_dtype  # noqa: F401  (re-exported)
+from .layers import OWN_TWINS, torch_layer_kind
+
+# the torch classes whose parameters of these names are stored transposed, from the registry
+TRANSPOSED = {(OWN_TWINS.get(op.torch) or getattr(torch.nn, op.torch)): op.transposed
+              for op in LAYER_REGISTRY.values() if op.transposed}
 
 
-def torch_dtype(dtype) -> torch.dtype:
-    try:
-        return TORCH_DTYPES[np.dtype(dtype)]
-    except (KeyError, TypeError) as exc:
-        raise DTypeError(f"unsupported dtype {dtype!r}: use float32 or float64") from exc
-
-
-def numpy_dtype(dtype: torch.dtype) -> np.dtype:
-    for np_dt, t_dt in TORCH_DTYPES.items():
-        if t_dt == dtype:
-            return np_dt
-    raise DTypeError(f"unsupported torch dtype {dtype}: use torch.float32 or torch.float64")
-
-
-def is_linear_weight(name: str, value, model: torch.nn.Module | None = None) -> bool:
-    """Whether `name` is an nn.Linear's weight, the only array whose layout differs. With `model`, decided by
-    the module owning it; without, by the name and a 2-D value (right for every layer but a LayerNorm whose
-    normalized_shape is 2-D: pass the model there)."""
-    if not (name == "weight" or name.endswith(".weight")):
-        return False
+def is_transposed(name: str, value, model: torch.nn.Module | None = None) -> bool:
+    """Whether the array `name` differs in layout between manual and torch. With `model`, decided by the
+    registry's entry for the module owning it; without, by the name and a 2-D value (right for every layer
+    but a LayerNorm whose normalized_shape is 2-D: pass the model there)."""
+    owner, _, key = name.rpartition(".")
     if model is None:
-        return np.ndim(value) == 2
-    return isinstance(model.get_submodule(name.rpartition(".")[0]), torch.nn.Linear)
+        return any(key in keys for keys in TRANSPOSED.values()) and np.ndim(value) == 2
+    return key in TRANSPOSED.get(type(model.get_submodule(owner)), ())
 
 
 def to_torch_layout(name: str, value: np.ndarray, model: torch.nn.Module | None = None) -> np.ndarray:
     """manual array -> the array torch stores under the same name (an nn.Linear weight transposed)."""
-    return value.T if is_linear_weight(name, value, model) else value
+    return value.T if is_transposed(name, value, model) else value
 
 
 def to_manual_layout(name: str, value: np.ndarray, model: torch.nn.Module | None = None) -> np.ndarray:
     """torch array -> the array manual stores under the same name."""
-    return np.ascontiguousarray(value.T) if is_linear_weight(name, value, model) else value
+    return np.ascontiguousarray(value.T) if is_transposed(name, value, model) else value
 
 
 def check_same_architecture(net: Sequential, model: torch.nn.Sequential) -> None:
     """Raise ArchitectureMismatch naming the first layer where `net` and `model` differ."""
-    from .models import torch_layer_kind  # local: models imports this module
-
     mods = list(model.children()) if isinstance(model, torch.nn.Sequential) else None
     if mods is None:
         raise ArchitectureMismatch(f"expected a torch.nn.Sequential, got {type(model).__name__}")
