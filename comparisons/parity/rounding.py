@@ -7,7 +7,7 @@ gamma(n) = n u / (1 - n u), the worst case of an n-term dot product:
     activation  a' = f(z)               e_a' = L_f e_z + c_f u |a'|     (L_f: |f'| near z; c_f: ulps of f)
     loss        r = yhat - y            e_r = e_yhat + u |r|            (the residual's cancellation)
 Backward, g = dL/d(output) with its bound e_g, through the same layers in reverse:
-    Linear      dW = a.T @ g            e_dW = |a|.T @ e_g + e_a.T @ |g| + gamma(N) |a|.T @ |g|
+    Linear      dW = a.T @ g            e_dW = |a|.T @ e_g + e_a.T @ (|g| + e_g) + gamma(N) |a|.T @ |g|
                 db = sum_N g            e_db = sum_N e_g + gamma(N) sum_N |g|
                 g_in = g @ W.T          e_in = e_g @ |W|.T + gamma(n_out) |g| @ |W|.T
     activation  g_in = g * f'           e_in = e_g |f'| + |g| e_f' + 2u |g f'|
@@ -132,7 +132,7 @@ def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: 
             W = np.asarray(params[f"{i}.weight"], np.float64)
             n = fwd.a.shape[0]
             aa, ag = np.abs(fwd.a), np.abs(g)
-            grads[f"{i}.weight"] = aa.T @ e_g + fwd.e_a.T @ ag + gamma(n, u) * (aa.T @ ag)
+            grads[f"{i}.weight"] = aa.T @ e_g + fwd.e_a.T @ (ag + e_g) + gamma(n, u) * (aa.T @ ag)
             grads[f"{i}.bias"] = e_g.sum(axis=0) + gamma(n, u) * ag.sum(axis=0)
             g, e_g = g @ W.T, e_g @ np.abs(W).T + gamma(W.shape[1], u) * (ag @ np.abs(W).T)
         else:

@@ -4,7 +4,7 @@ rounding.py: u the unit roundoff, gamma(n) = n u / (1 - n u), e_x the bound carr
 |L| below is the layer's linear map with |W| (all terms made positive), evaluated with manual's own float64
 layer, so no window arithmetic is written twice. M counts the terms a gradient sums over.
     Conv2d      y = conv(x; W) + b      e_y = |conv|(e_x) + gamma(n+1) (|conv|(|x|) + |b|),  n = C_in kh kw
-                dW = dy (x) x           e_dW = Wgrad(|x|, e_g) + Wgrad(e_x, |g|) + gamma(M) Wgrad(|x|, |g|)
+                dW = dy (x) x           e_dW = Wgrad(|x|, e_g) + Wgrad(e_x, |g| + e_g) + gamma(M) Wgrad(|x|, |g|)
                 db = sum_M dy           e_db = sum e_g + gamma(M) sum |g|,  M = N OH OW
                 dx = conv^T(dy; W)      e_dx = |conv^T|(e_g) + gamma(C_out kh kw) |conv^T|(|g|)
     MaxPool2d   y = max of the window   e_y = max of e_x over the window (the max of perturbed values)
@@ -26,7 +26,9 @@ x, not x - mean) round at):
     xhat = c r             e_xhat = e_c r + |c| e_r + u |xhat|;   y = xhat w + b: e_y = |w| e_xhat + 3u (|w| F + |b|)
     backward    dx = r/m (m dxh - S1 - xhat S2), dxh = g w, S1 = sum dxh, S2 = sum dxh xhat: each sum carries
                 its terms' bounds plus gamma(m+2) of |terms| (F for xhat), the combination 4u of its terms
-    dw = sum g xhat: e = sum(e_g |xhat| + |g| e_xhat) + gamma(M+2) sum |g| F;  db as Conv2d's
+    dw = sum g xhat: e = sum(e_g |xhat| + (|g| + e_g) e_xhat) + gamma(M+2) sum |g| F;  db as Conv2d's
+Products of two bounds (e_g e_xhat) are kept: where xhat or g is exactly 0 (LayerNorm over one value, a dead
+ReLU) the first-order terms vanish and they are all that is left.
 BatchNorm1d in evaluation: xhat = (x - running_mean) r_run from exact buffers: e_xhat = e_x r + 4u F.
 Training BatchNorm1d also reports the batch mean and unbiased variance its running buffers move toward, with
 their bounds (`stats`), for the shadow check to judge running_mean/running_var by.
@@ -83,7 +85,7 @@ def conv2d(layer: Conv2d, p: dict, x, e_x, u: float) -> LayerStep:
         e_in = size.backward(e_g)                            # |conv^T|(e_g); sets Wgrad(|x|, e_g)
         wg_e = size.grads["weight"]
         e_in = e_in + gamma(W.shape[0] * W[0, 0].size, u) * size.backward(ag)
-        spread.backward(ag, need_input_grad=False)           # Wgrad(e_x, |g|)
+        spread.backward(ag + e_g, need_input_grad=False)     # Wgrad(e_x, |g| + e_g): the product of errors too
         grads = {"weight": wg_e + spread.grads["weight"] + gamma(m, u) * size.grads["weight"]}
         if b is not None:
             grads["bias"] = e_g.sum(axis=(0, 2, 3)) + gamma(m, u) * ag.sum(axis=(0, 2, 3))
@@ -206,9 +208,9 @@ def _normalise_back(dxh, e_dxh, mo: _Moments, axes: tuple, u: float) -> tuple[np
     a_dxh = np.abs(dxh)
     S1, S2 = s(dxh), s(dxh * mo.xhat)
     e_S1 = s(e_dxh) + gamma(m + 2, u) * s(a_dxh)
-    e_S2 = s(e_dxh * np.abs(mo.xhat) + a_dxh * mo.e_xhat) + gamma(m + 2, u) * s(a_dxh * mo.F)
+    e_S2 = s(e_dxh * np.abs(mo.xhat) + (a_dxh + e_dxh) * mo.e_xhat) + gamma(m + 2, u) * s(a_dxh * mo.F)
     T = m * dxh - S1 - mo.xhat * S2
-    e_T = (m * e_dxh + e_S1 + mo.e_xhat * np.abs(S2) + np.abs(mo.xhat) * e_S2
+    e_T = (m * e_dxh + e_S1 + mo.e_xhat * (np.abs(S2) + e_S2) + np.abs(mo.xhat) * e_S2
            + 4 * u * (m * a_dxh + np.abs(S1) + mo.F * np.abs(S2)))
     dx = mo.r / m * T
     return dx, (mo.e_r * np.abs(T) + mo.r * e_T) / m + 3 * u * np.abs(dx)
@@ -225,7 +227,7 @@ def _affine(p: dict, view: tuple, xhat, e_xhat, F, u: float):
         ag, total = np.abs(g), int(np.prod([g.shape[a] for a in axes]))
         grads = {}
         if "weight" in p:
-            grads["weight"] = ((e_g * np.abs(xhat) + ag * e_xhat).sum(axis=axes)
+            grads["weight"] = ((e_g * np.abs(xhat) + (ag + e_g) * e_xhat).sum(axis=axes)
                                + gamma(total + 2, u) * (ag * F).sum(axis=axes)).reshape(p["weight"].shape)
         if "bias" in p:
             grads["bias"] = (e_g.sum(axis=axes) + gamma(total, u) * ag.sum(axis=axes)).reshape(p["bias"].shape)

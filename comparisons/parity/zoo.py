@@ -3,9 +3,9 @@ the same weights on the same shuffled mini-batches, float64 and float32, in one 
 
 float64 is judged as the seed rows are (the runs against each other, within 1e-8 of each tensor's scale
 over the run); float32 by the shadow check, step by step from the NumPy run's own weights and optimizer
-state (shadow.py), with the drift of both float32 runs from a float64 run reported; a case whose layers
-the shadow check has no rounding rule for (a Conv2d) runs in float64 only (ZooCase.dtypes). The task column is the
-held-out accuracy (or R2) of the NumPy run | the torch run.
+state (shadow.py; the digits CNN's Conv2d and MaxPool2d by rounding_layers.py's rules), with the drift of both
+float32 runs from a float64 run reported. The task column is the held-out accuracy (or R2) of the NumPy run | the
+torch run.
 """
 from __future__ import annotations
 
@@ -105,9 +105,7 @@ def format_table(results: list[ZooResult]) -> str:
 LEGEND = ("traj: float64: max error against torch, relative to each tensor's largest magnitude so far; float32: "
           "drift from a float64 run, NumPy's [torch's], not judged. margin: allowance / error of the closest judged "
           "comparison (float32: every step from the NumPy run's weights and optimizer state, shadow.py). Mini-batches "
-          "in one shuffled order per epoch, shared by both sides; task on the held-out 25%. A net with layers other than "
-          "Linear and activations (digits_cnn) runs in float64 only: the float32 check has rounding rules for those "
-          "two alone.")
+          "in one shuffled order per epoch, shared by both sides; task on the held-out 25%.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

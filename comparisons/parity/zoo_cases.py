@@ -88,7 +88,7 @@ class ZooCase:
     seed: int = 0
     layers: Callable[[np.dtype], list] | None = None   # a network other than an MLP of `sizes`: its layers
     label: str = ""                 # the table's network column, for `layers`
-    dtypes: tuple[str, ...] = ("float64", "float32")   # float32 needs rounding rules: Linear and activations only
+    dtypes: tuple[str, ...] = ("float64", "float32")   # float32 is judged by rounding bounds (every layer has one)
 
     def build(self, dtype) -> manual.Sequential:
         if self.layers is not None:
@@ -125,7 +125,7 @@ CASES = (
             batch_size=50, epochs=10),
     ZooCase("digits_cnn", digit_images, (), "relu", lambda: manual.CrossEntropyLoss(),
             lambda: manual.SGD(0.05, momentum=0.9), batch_size=64, epochs=3, layers=digits_cnn_layers,
-            label="conv8-pool-10 relu", dtypes=("float64",)),
+            label="conv8-pool-10 relu"),
 )
 
 

@@ -20,9 +20,21 @@ def test_every_case_trains_identically_and_reaches_the_same_result(case, dtype):
     assert r.task_manual > (0.8 if r.case.task == "accuracy" else 0.9)        # and it learned the task
 
 
-def test_a_case_the_shadow_check_cannot_bound_runs_in_float64_only():
-    assert case_by_name("digits_cnn").dtypes == ("float64",)
-    assert "digits_cnn" in zoo.LEGEND and "float64 only" in zoo.LEGEND
+def test_a_conv_weight_gradient_1_percent_off_fails_the_digits_cnn_float32_row_at_step_0(monkeypatch):
+    """The digits CNN's float32 row is judged by the shadow check through Conv2d and MaxPool2d's rounding rules."""
+    from manual.conv import Conv2d
+
+    backward = Conv2d.backward
+
+    def scaled(self, dy, *args, **kwargs):
+        dx = backward(self, dy, *args, **kwargs)
+        self.grads["weight"] = self.grads["weight"] * self.grads["weight"].dtype.type(1.01)
+        return dx
+    monkeypatch.setattr(Conv2d, "backward", scaled)
+    r = zoo.run_case(case_by_name("digits_cnn"), "float32")
+    finding = r.trajectory.findings[0]
+    assert not r.ok and r.trajectory.first_failure == 0, str(r.trajectory)
+    assert finding.diff.kind == "grad" and finding.diff.name == "0.weight" and finding.diff.ratio > 2
 
 
 def test_batches_are_one_permutation_per_epoch_shared_by_both_sides():
