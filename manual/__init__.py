@@ -13,9 +13,13 @@ from .init import (calculate_fan_in_and_fan_out, calculate_gain, constant_, init
 from .layout import (batch_from_column_major, batch_to_column_major, params_from_column_major,
                      params_to_column_major)
 from .linear import Linear
-from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
-                     SmoothL1Loss, log_softmax, make_loss)
+from .layer_registry import REGISTRY as LAYER_REGISTRY
+from .layer_registry import LayerOp
+from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, LossOp, MSELoss,
+                     NLLLoss, SmoothL1Loss, loss_op, make_loss)
+from .losses import REGISTRY as LOSS_REGISTRY
 from .network import Params, Sequential, build_mlp
+from .softmax import LogSoftmax, Softmax, log_softmax, softmax
 from .optim import (OPTIMIZERS, SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, LRScheduler, Optimizer,
                     RMSprop, StepLR, make_optimizer)
 
@@ -23,7 +27,8 @@ __all__ = [
     "ACTIVATION_REGISTRY", "ActivationOp", "ChosenActivation", "ELU", "GELU", "Hardtanh", "SiLU", "Softplus",
     "parse_activation",
     "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "ArchitectureMismatch", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "NLLLoss", "SmoothL1Loss",
-    "log_softmax",
+    "LAYER_REGISTRY", "LOSS_REGISTRY", "LayerOp", "LogSoftmax", "LossOp", "Softmax", "log_softmax", "loss_op",
+    "softmax",
     "CosineAnnealingLR", "DTypeError", "GradcheckResult", "Identity", "LRScheduler", "LeakyReLU", "Linear",
     "MSELoss", "NonFiniteError", "Optimizer", "Params", "ParityInputError", "RMSprop", "ReLU", "Sequential",
     "ShapeError", "Sigmoid", "StepLR", "Tanh", "UnknownNameError", "batch_from_column_major",

@@ -1,4 +1,6 @@
-"""torch twins of manual's losses: the same formula, reduction and arguments, computed by torch."""
+"""torch twins of manual's losses: the same formula, reduction and arguments, computed by torch. Which twin
+and which arguments is the loss registry's (manual/losses/registry.py); the conventions torch has no class
+for (the tutorials' half-sums) are here."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,8 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
-import manual
 from manual.errors import ArchitectureMismatch
+from manual.losses.registry import twin_entry
 
 
 class HalfSumLoss(nn.Module):
@@ -19,15 +21,17 @@ class HalfSumLoss(nn.Module):
 
 
 class ScaledMSELoss(nn.Module):
-    """L = 0.5 * sum((yhat - y)**2) / divisor: 'half_mean' divides by every element (0.5 * mean), 'half_sum_mean'
-    by the batch size N (Nielsen's quadratic cost)."""
+    """L = 0.5 * sum((yhat - y)**2) / divisor: reduction 'half_mean' divides by every element (0.5 * mean),
+    'half_sum_mean' by the batch size N (Nielsen's quadratic cost)."""
 
-    def __init__(self, per: str):
+    def __init__(self, reduction: str = "half_mean"):
         super().__init__()
-        self.per = per
+        if reduction not in ("half_mean", "half_sum_mean"):
+            raise ValueError(f"ScaledMSELoss reduction must be 'half_mean' or 'half_sum_mean', got {reduction!r}")
+        self.reduction = reduction
 
     def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        divisor = yhat.numel() if self.per == "element" else yhat.shape[0]
+        divisor = yhat.numel() if self.reduction == "half_mean" else yhat.shape[0]
         return 0.5 * ((yhat - y) ** 2).sum() / divisor
 
 
@@ -45,31 +49,22 @@ class PerDtype(nn.Module):
         return self.built[x.dtype](x, y)
 
 
-def _tensor(a: np.ndarray | None, dtype: torch.dtype) -> torch.Tensor | None:
-    return None if a is None else torch.from_numpy(np.ascontiguousarray(a)).to(dtype)
+OWN_TWINS = {"HalfSumLoss": HalfSumLoss, "ScaledMSELoss": ScaledMSELoss}
+
+
+def _tensor(a, dtype: torch.dtype):
+    """An array argument as a tensor of the input's dtype; anything else unchanged."""
+    return torch.from_numpy(np.ascontiguousarray(a)).to(dtype) if isinstance(a, np.ndarray) else a
 
 
 def mirror_loss(loss) -> nn.Module:
     """torch loss with the same formula, reduction and arguments as a manual loss."""
-    if isinstance(loss, manual.MSELoss):
-        special = {"half_sum": HalfSumLoss, "half_mean": lambda: ScaledMSELoss("element"),
-                   "half_sum_mean": lambda: ScaledMSELoss("sample")}
-        return special[loss.reduction]() if loss.reduction in special else nn.MSELoss(reduction=loss.reduction)
-    if isinstance(loss, manual.BCELoss):
-        return nn.BCELoss(reduction=loss.reduction)
-    if isinstance(loss, manual.BCEWithLogitsLoss):
-        return PerDtype(lambda dt: nn.BCEWithLogitsLoss(reduction=loss.reduction,
-                                                        pos_weight=_tensor(loss.pos_weight, dt)))
-    if isinstance(loss, manual.CrossEntropyLoss):
-        return PerDtype(lambda dt: nn.CrossEntropyLoss(weight=_tensor(loss.weight, dt), ignore_index=loss.ignore_index,
-                                                       reduction=loss.reduction, label_smoothing=loss.label_smoothing))
-    if isinstance(loss, manual.NLLLoss):
-        return PerDtype(lambda dt: nn.NLLLoss(weight=_tensor(loss.weight, dt), ignore_index=loss.ignore_index,
-                                              reduction=loss.reduction))
-    if isinstance(loss, manual.L1Loss):
-        return nn.L1Loss(reduction=loss.reduction)
-    if isinstance(loss, manual.SmoothL1Loss):
-        return nn.SmoothL1Loss(reduction=loss.reduction, beta=loss.beta)
-    if isinstance(loss, manual.HuberLoss):
-        return nn.HuberLoss(reduction=loss.reduction, delta=loss.delta)
-    raise ArchitectureMismatch(f"no torch twin for loss {loss!r}")
+    op = twin_entry(loss)
+    if op is None:
+        raise ArchitectureMismatch(f"no torch twin for loss {loss!r}: its class is in no entry of "
+                                   "manual/losses/registry.py")
+    cls = OWN_TWINS[op.torch] if op.torch in OWN_TWINS else getattr(nn, op.torch)
+    kwargs = {k: getattr(loss, k) for k in op.torch_args}
+    if any(isinstance(v, np.ndarray) for v in kwargs.values()):
+        return PerDtype(lambda dt: cls(**{k: _tensor(v, dt) for k, v in kwargs.items()}))
+    return cls(**kwargs)

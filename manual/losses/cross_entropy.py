@@ -13,14 +13,9 @@ import numbers
 import numpy as np
 
 from ..errors import DTypeError, ParityInputError, ShapeError
+from ..softmax import log_softmax
 from ..validate import check_array
 from .base import check_reduction
-
-
-def log_softmax(x: np.ndarray) -> np.ndarray:
-    """Stable log-softmax over the last axis: x - max - log(sum(exp(x - max)))."""
-    shifted = x - x.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def check_index_targets(y: np.ndarray, n: int, classes: int, ignore_index: int) -> np.ndarray:
