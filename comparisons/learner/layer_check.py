@@ -36,11 +36,11 @@ def _header(case: LayerCase) -> list[str]:
 
 
 def run_layer_checks(case: LayerCase, *, on_fail: str = "report", waivers: dict | None = None,
-                     callback: Callable[[CheckResult], None] | None = None) -> LearnerReport:
+                     callback: Callable[[CheckResult], None] | None = None, title: str | None = None) -> LearnerReport:
     """Every check that applies to the layer, in order; waived failures are kept but do not fail the report."""
     checks = layer_checks(case)
     waivers = _validate(on_fail, waivers, [c.__name__ for c in checks])
-    report = LearnerReport(f"check_layer_fn({case.name}, layer={case.op.name!r})", rerun=case.rerun,
+    report = LearnerReport(title or f"check_layer_fn({case.name}, layer={case.op.name!r})", rerun=case.rerun,
                            header=_header(case))
     for chk in checks:
         try:

@@ -111,9 +111,10 @@ DROPOUT = (
         lambda a, cfg, dout, ans: dout),
     Bug("out", "wrong_scale", "the kept units are not scaled by 1/p (plain dropout, not inverted dropout)",
         lambda a, cfg, dout, ans: ans.out * cfg["p"]),
-    Bug("out", "wrong_scale", "kept units are scaled by 1/(1 - p): p taken as the probability of dropping "
-                              "(torch's convention); in CS231n's, p is the probability of keeping",
-        lambda a, cfg, dout, ans: ans.out * cfg["p"] / (1 - cfg["p"])),
+    *(Bug(out, "wrong_scale", f"{what} scaled by 1/(1 - p): p taken as the probability of dropping (torch's "
+                              "convention); in CS231n's, p is the probability of keeping",
+          lambda a, cfg, dout, ans, out=out: (ans.out if out == "out" else ans.grads["x"]) * cfg["p"] / (1 - cfg["p"]))
+      for out, what in (("out", "kept units are"), ("dx", "dx is"))),
 )
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from .calls import describe
+from .calls import LearnerSetupError, describe
 from .events import CheckInterrupted, LearnerEvent, event_from
 from .layer_check_probes import LayerProbe
 from .trace import learner_location
 
 
-@dataclass
+@dataclass(eq=False)
 class LayerCall:
     """One call: forward (out and cache, or loss and grads for a loss) or backward (grads)."""
 
@@ -38,7 +38,8 @@ class LayerCall:
 
 
 def run(fn, args: list, names: list[str]) -> tuple[Any, BaseException | None, str, list[str]]:
-    """(returned, exception or LearnerEvent, where, names of the array arguments it changed)."""
+    """(returned, exception or LearnerEvent, where, names of the array arguments it changed); a None name
+    is not watched (the learner's own cache)."""
     before = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
     raw, error, where = None, None, ""
     try:
@@ -52,9 +53,10 @@ def run(fn, args: list, names: list[str]) -> tuple[Any, BaseException | None, st
         where = learner_location(exc)
         error = event_from(exc, where)
     except Exception as exc:  # the learner's code failed: a finding, never a harness traceback
-        error, where = exc, getattr(exc, "learner_where", "") or learner_location(exc)
+        setup = isinstance(exc, LearnerSetupError)   # the adapter cannot drive the object: no line of theirs
+        error, where = exc, "" if setup else getattr(exc, "learner_where", "") or learner_location(exc)
     mutated = [n for n, a, b in zip(names, args, before)
-               if b is not None and not (a.shape == b.shape and np.array_equal(a, b, equal_nan=True))]
+               if n and b is not None and not (a.shape == b.shape and np.array_equal(a, b, equal_nan=True))]
     return raw, error, where, mutated
 
 
@@ -114,7 +116,7 @@ def call_forward(fn, probe: LayerProbe, *, is_loss: bool, grads: tuple[str, ...]
 def call_backward(fn, forward: LayerCall, dout: np.ndarray, *, grads: tuple[str, ...], what: str) -> LayerCall:
     """backward(dout, cache) -> grads, with the cache forward returned."""
     call = LayerCall(forward.probe, "backward")
-    call.raw, call.error, call.where, call.mutated = run(fn, [dout.copy(), forward.cache], ["dout", "cache"])
+    call.raw, call.error, call.where, call.mutated = run(fn, [dout.copy(), forward.cache], ["dout", None])
     later = [n for n, a in zip(forward.probe.arrays, forward.args) if not np.array_equal(a, forward.probe.arrays[n])]
     call.mutated += [f"{n} (passed to forward, changed by backward)" for n in later if n not in forward.mutated]
     if call.error is None:

@@ -24,7 +24,10 @@ class LayerCase:
         self.probes = op.probes(np.random.default_rng(seed), self.dtype)
         self.rtol = learner_tolerance(self.dtype).step
         self.stopped: LayerCall | None = None               # the call that ended the learner's run
+        self.extras = True                                  # run the layer's own checks (running statistics, ...)
+        self.more_checks: tuple = ()                        # checks for this kind of learner (a layer object's)
         self._answers: dict[int, TorchAnswer] = {}
+        self._pending: list[LayerCall] = []                 # the forward calls made so far
 
     def _ended(self, call: LayerCall) -> LayerCall:
         if isinstance(call.error, LearnerEvent) and self.stopped is None:
@@ -32,15 +35,29 @@ class LayerCase:
         return call
 
     @cached_property
-    def forward_calls(self) -> list[LayerCall]:
-        """forward on every probe (until a call ends the learner's run)."""
-        out = []
-        for probe in self.probes:
+    def _calls(self) -> tuple[list[LayerCall], dict[int, LayerCall]]:
+        """forward on each probe, then at once backward on its cache (a layer object keeps one probe's state
+        at a time), until a call ends the learner's run."""
+        forward, backward = self._pending, {}
+        for i, probe in enumerate(self.probes):
             if self.stopped is not None:
                 break
-            out.append(self._ended(call_forward(self.forward, probe, is_loss=self.op.is_loss, grads=self.op.grads,
-                                                what=self.names[0])))
-        return out
+            f = self._ended(call_forward(self.forward, probe, is_loss=self.op.is_loss, grads=self.op.grads,
+                                         what=self.names[0]))
+            forward.append(f)
+            if f.ok and probe.backward and not self.op.is_loss and self.stopped is None:
+                backward[i] = self._ended(call_backward(self.backward, f, self.dout(i), grads=self.op.grads,
+                                                        what=self.names[1]))
+        return forward, backward
+
+    @property
+    def forward_calls(self) -> list[LayerCall]:
+        return self._calls[0]
+
+    @property
+    def backward_calls(self) -> dict[int, LayerCall]:
+        """backward(dout, cache) on every probe whose forward returned (out, cache); a loss has none."""
+        return self._calls[1]
 
     def dout(self, i: int) -> np.ndarray:
         """The upstream gradient for probe i: standard normal of the output's shape (every element differs,
@@ -50,20 +67,6 @@ class LayerCase:
     def _draw(self, i: int, shape: tuple) -> np.ndarray:
         return np.random.default_rng([self.seed, 1000 + i]).standard_normal(shape).astype(self.dtype)
 
-    @cached_property
-    def backward_calls(self) -> dict[int, LayerCall]:
-        """backward(dout, cache) on every probe whose forward returned (out, cache); a loss has none."""
-        out = {}
-        if self.op.is_loss:
-            return out
-        for i, f in enumerate(self.forward_calls):
-            if self.stopped is not None:
-                break
-            if f.ok and f.probe.backward:
-                out[i] = self._ended(call_backward(self.backward, f, self.dout(i), grads=self.op.grads,
-                                                   what=self.names[1]))
-        return out
-
     def all_calls(self) -> list[LayerCall]:
         return self.forward_calls + list(self.backward_calls.values())
 
@@ -72,8 +75,9 @@ class LayerCase:
         if i not in self._answers:
             probe = self.probes[i]
             seen = None
-            if i < len(self.forward_calls) and self.forward_calls[i].out is not None:
-                seen = self.forward_calls[i].out if self.forward_calls[i].out.shape == probe.arrays["x"].shape else None
+            f = self._forward_of(i)
+            if f is not None and f.out is not None and f.out.shape == probe.arrays["x"].shape:
+                seen = f.out
             fwd = answer(self.op.torch, probe.arrays, probe.config, wrt=(), seen=seen)
             wrt = self.op.wrt if probe.backward else ()
             dout = None
@@ -82,6 +86,10 @@ class LayerCase:
             self._answers[i] = answer(self.op.torch, probe.arrays, probe.config, wrt=wrt, dout=dout, seen=seen) \
                 if wrt else fwd
         return self._answers[i]
+
+    def _forward_of(self, i: int) -> LayerCall | None:
+        """Probe i's forward call, made or being made (answer() runs between forward and backward)."""
+        return self._pending[i] if i < len(self._pending) else None
 
     def context(self, i: int) -> tuple:
         """What a Bug predicts from: (float64 arrays, config, dout, TorchAnswer)."""

@@ -12,6 +12,7 @@ from ..compare import compare_arrays
 from ..report import Diagnosis
 from .case import Skip
 from .checks import call_finding, check, failed, grouped, probes_of
+from .calls import LearnerSetupError
 from .events import LearnerEvent
 from .layer_check_case import LayerCase
 from .layer_check_diagnose import Seen, shape_diagnosis, value_diagnosis
@@ -61,6 +62,8 @@ def check_layer_runs(name, fn, case: LayerCase) -> CheckResult:
         c, what = group[0], _what(case, group[0].stage)
         if isinstance(c.error, LearnerEvent):
             diag, headline = Diagnosis(c.error.label, c.error.hint), f"{what} {c.error.headline}"
+        elif isinstance(c.error, LearnerSetupError):
+            diag, headline = Diagnosis("bad_structure", str(c.error)), "the adapter cannot drive the learner's object"
         else:
             only = f" on {', '.join(probes_of(group))} only" if any(r.stage == c.stage for r in ran) else ""
             diag, headline = Diagnosis("raised", f"your code raised {type(c.error).__name__}{only}"), f"{what} raised"
@@ -99,7 +102,7 @@ def check_layer_shapes(name, fn, case: LayerCase) -> CheckResult:
         diag = next((d for c, d in items if c.probe.N > 1), items[0][1])   # N = 1 tells least
         what = "output" if output == "out" else f"d{output}"
         findings.append(call_finding(case, diag, diag.summary, f"{_what(case, items[0][0].stage)} returned the wrong "
-                                     f"shape of {what}", wrong=wrong, right=[c for c in calls if c not in wrong],
+                                     f"shape of {what}", wrong=wrong, right=[c for c in calls if c not in wrong and c.stage == wrong[0].stage],
                                      name=what))
     return failed(findings, "shapes as documented")
 
@@ -220,7 +223,7 @@ def check_layer_no_input_mutation(name, fn, case: LayerCase) -> CheckResult:
         diag = Diagnosis("mutates_input", f"{_what(case, group[0].stage)} changes {n} in place",
                          "work on copies (x = x.copy()) or avoid -=, *=, x[mask] = 0 on the arrays you are given")
         findings.append(call_finding(case, diag, f"{n} changed by the call", f"{n} modified in place", wrong=group,
-                                     right=[c for c in calls if c not in group]))
+                                     right=[c for c in calls if c not in group and c.stage == group[0].stage]))
     return failed(findings, "inputs left unchanged")
 
 
@@ -232,7 +235,8 @@ def _yield_layer_checks(case: LayerCase) -> Iterator[Callable]:
                 check_forward_matches_torch)
     if not case.op.is_loss:
         yield check_backward_matches_torch
-    yield from EXTRA_CHECKS.get(case.op.name, ())
+    yield from EXTRA_CHECKS.get(case.op.name, ()) if case.extras else ()
+    yield from case.more_checks
     yield check_layer_no_input_mutation
 
 
