@@ -8,7 +8,7 @@ layer, so no window arithmetic is written twice. M counts the terms a gradient s
                 db = sum_M dy           e_db = sum e_g + gamma(M) sum |g|,  M = N OH OW
                 dx = conv^T(dy; W)      e_dx = |conv^T|(e_g) + gamma(C_out kh kw) |conv^T|(|g|)
     MaxPool2d   y = max of the window   e_y = max of e_x over the window (the max of perturbed values)
-                dx = dy at the first argmax (torch's and manual's tie rule, so exact ties are exact); where
+                dx = dy at the first argmax (torch's and manual's tie rule, so ties of exact inputs are exact); where
                 another element j may be the computed max (x_j + e_j >= max_k (x_k - e_k)) the gradient may
                 land on it instead: |g| + e_g on every such candidate; overlapping windows add gamma(overlaps)
     AvgPool2d   y = sum / divisor       e_y = avg(e_x) + gamma(K+1) avg(|x|),  K = kh kw
@@ -78,7 +78,8 @@ def conv2d(layer: Conv2d, p: dict, x, e_x, u: float) -> LayerStep:
     exact, size, spread = _conv64(layer, W, b), _conv64(layer, np.abs(W)), _conv64(layer, np.abs(W))
     n = W[0].size
     y = exact.forward(x)
-    e_y = spread.forward(e_x) + gamma(n + 1, u) * (size.forward(np.abs(x)) + (0 if b is None else np.abs(b)[:, None, None]))
+    a_b = 0.0 if b is None else np.abs(b)[:, None, None]
+    e_y = spread.forward(e_x) + gamma(n + 1, u) * (size.forward(np.abs(x)) + a_b)
 
     def back(g, e_g):
         ag, m = np.abs(g), g.size // g.shape[1]
@@ -122,9 +123,10 @@ def max_pool2d(layer: MaxPool2d, p: dict, x, e_x, u: float) -> LayerStep:
     y = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
     e_y = np.where(np.isfinite(win), e_win, 0.0).max(axis=-1)
     lowest = (win - e_win).max(axis=-1, keepdims=True)
-    cand = win + e_win >= lowest                            # may be the computed max of the window
-    moves = cand & (cand.sum(axis=-1, keepdims=True) > 1)
     first = np.arange(win.shape[-1]) == arg[..., None]
+    exact = e_win.max(axis=-1, keepdims=True) == 0          # exact inputs: a tie is broken alike everywhere
+    cand = np.where(exact, first, win + e_win >= lowest)     # may be the computed max of the window
+    moves = cand & (cand.sum(axis=-1, keepdims=True) > 1)
     over = gamma(_overlaps(layer) - 1, u)
 
     def back(g, e_g):
