@@ -28,20 +28,21 @@ from .spec import LearnerSpecError
 from .trace import learner_name
 
 
-def _header(case: LayerCase) -> list[str]:
-    return [f"layer     {case.op.contract()}",
+def _header(case: LayerCase, first_line: str | None = None) -> list[str]:
+    return [first_line or f"layer     {case.op.contract()}",
             f"probes    {'; '.join(p.name for p in case.probes)} (seed {case.seed}, {case.dtype})",
             f"judged    rel error <= {case.rtol:.0e} against torch autograd in float64 (relative to max|torch| "
             f"of each tensor)"]
 
 
 def run_layer_checks(case: LayerCase, *, on_fail: str = "report", waivers: dict | None = None,
-                     callback: Callable[[CheckResult], None] | None = None, title: str | None = None) -> LearnerReport:
+                     callback: Callable[[CheckResult], None] | None = None, title: str | None = None,
+                     first_line: str | None = None) -> LearnerReport:
     """Every check that applies to the layer, in order; waived failures are kept but do not fail the report."""
     checks = layer_checks(case)
     waivers = _validate(on_fail, waivers, [c.__name__ for c in checks])
     report = LearnerReport(title or f"check_layer_fn({case.name}, layer={case.op.name!r})", rerun=case.rerun,
-                           header=_header(case))
+                           header=_header(case, first_line))
     for chk in checks:
         try:
             result = chk(case.name, (case.forward, case.backward), case)

@@ -76,7 +76,7 @@ class LayerCase:
             probe = self.probes[i]
             seen = None
             f = self._forward_of(i)
-            if f is not None and f.out is not None and f.out.shape == probe.arrays["x"].shape:
+            if f is not None and f.out is not None and "x" in probe.arrays and f.out.shape == probe.arrays["x"].shape:
                 seen = f.out
             fwd = answer(self.op.torch, probe.arrays, probe.config, wrt=(), seen=seen)
             wrt = self.op.wrt if probe.backward else ()

@@ -183,9 +183,10 @@ def _result(judged: list, what: str, count: int) -> CheckResult:
 
 
 def _grad_judges(case: LayerCase, calls: list, what: str) -> list:
+    many = len(case.op.grads) > 1 and not case.op.is_loss
     return [_judge(case, name, calls, lambda c, i, name=name: (c.grads[name], case.answer(i).grads[name]), "grad",
-                   f"{grad} = {what}(...)" + (f"[{k}]" if len(case.op.grads) > 1 or case.op.is_loss else ""))
-            for k, (name, grad) in enumerate(zip(case.op.wrt, case.op.grads), start=int(case.op.is_loss))]
+                   f"{grad} = {what}(...)[{k}]" if many else f"{grad} from {what}(...)")
+            for k, (name, grad) in enumerate(zip(case.op.wrt, case.op.grads))]
 
 
 @check

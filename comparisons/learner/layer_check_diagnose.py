@@ -96,7 +96,7 @@ def value_diagnosis(op: LayerOp, output: str, seen: list[Seen], rtol: float) -> 
         hits = _explains(seen, lambda s: bug.predict(*s.context), rtol)
         if hits:
             return Diagnosis(bug.label, bug.summary, f"reproduces yours on {hits} probe(s) to rtol {rtol:.0e}")
-    factor = _factor(seen, rtol, output in ("loss", "dx") and op.is_loss)
+    factor = _factor(seen, rtol, op.is_loss)
     if factor:
         return factor
     square = [s for s in seen if s.torch.ndim == 2 and s.torch.shape[0] == s.torch.shape[1]]
