@@ -11,7 +11,7 @@ from manual.errors import ArchitectureMismatch
 from manual.layer_registry import REGISTRY as LAYER_REGISTRY
 from manual.validate import check_array
 
-from .dtypes import TORCH_DTYPES, numpy_dtype, torch_dtype  # noqa: F401  (re-exported)
+from .dtypes import torch_dtype
 from .layers import OWN_TWINS, torch_layer_kind
 
 # the torch classes whose parameters of these names are stored transposed, from the registry

@@ -10,7 +10,8 @@ From one `seed`, four draws (each its own weights, inputs and targets, in the le
                             driven to |z| ~ 2..6, where f' is small and a derivative taken on the wrong
                             value differs most
 Weights are W ~ N(0, 1.5**2 / fan_in) (N(0, 4**2 / fan_in) for saturated layers, N(0, 1 / fan_in) for the
-output layer), biases ~ N(0, 0.5**2), X ~ N(0, 1), targets y ~ U(0, 1) (valid for BCE too).
+output layer), biases ~ N(0, 0.5**2), X ~ N(0, 1), targets in the loss's form (the loss registry's `target`):
+y ~ U(0, 1) for regression losses, 0/1 for BCE, one-hot rows for cross-entropy, class indices for NLL.
 A draw is redrawn (deterministically) until every layer whose activation is `mixed` (ReLU, LeakyReLU, ELU,
 Hardtanh) has units on both sides of its first kink, no pre-activation lies within KINK_MARGIN of any kink
 (at the layer's own parameters: hardtanh:-2:2's are at -2 and 2), and a sigmoid output stays within
@@ -39,7 +40,8 @@ MAX_DRAWS = 200
 
 @dataclass(frozen=True)
 class Probe:
-    """One draw: params [(W, b)] row-major, X (N, sizes[0]), y (N, sizes[-1]), all in the spec's dtype."""
+    """One draw: params [(W, b)] row-major, X (N, sizes[0]), y (N, sizes[-1]), all in the spec's dtype (y as
+    class indices (N,) int64 where the loss takes them)."""
 
     index: int
     name: str
@@ -67,8 +69,18 @@ def _draw(spec: LearnerSpec, n: int, saturate: bool, rng: np.random.Generator):
         W = rng.standard_normal((fan_in, fan_out)) * gain / np.sqrt(fan_in)
         params.append((W.astype(spec.dtype), (rng.standard_normal(fan_out) * 0.5).astype(spec.dtype)))
     X = rng.standard_normal((n, spec.sizes[0])).astype(spec.dtype)
-    y = rng.uniform(0.0, 1.0, (n, spec.sizes[-1])).astype(spec.dtype)
-    return params, X, y
+    return params, X, draw_targets(spec.loss_op.target, n, spec.sizes[-1], spec.dtype, rng)
+
+
+def draw_targets(form: str, n: int, k: int, dtype, rng: np.random.Generator) -> np.ndarray:
+    """y in the loss's target form (the loss registry's `target`): real U(0, 1) values (N, K), binary 0/1
+    (N, K), one-hot rows (N, K), or class indices (N,) as int64."""
+    if form == "real":
+        return rng.uniform(0.0, 1.0, (n, k)).astype(dtype)
+    if form == "binary":
+        return rng.integers(0, 2, (n, k)).astype(dtype)
+    classes = rng.integers(0, k, n)
+    return classes if form == "index" else np.eye(k, dtype=dtype)[classes]
 
 
 def _score(spec: LearnerSpec, params, X) -> tuple[int, int]:

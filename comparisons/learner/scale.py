@@ -2,8 +2,9 @@
 
 Per observation p, c_p = <yours, torch> / <torch, torch>. If yours = c_p * torch on every tensor, the
 bug is a factor, and the probes' different N (and, for steps, different lr) tell which: a reduction is a
-coefficient s = coef * N**pn * K**pk on dL/dyhat (N the batch size, K the outputs), so a learner using
-reduction r where the spec declares d gets  c = s_r / s_d  on every probe, e.g. N*K for sum instead of mean.
+coefficient s = coef * N**pn * K**pk on dL/dyhat (N the batch size, K the outputs; the loss registry's
+`coefficient`, manual/losses/registry.py), so a learner using reduction r where the spec declares d gets
+c = s_r / s_d  on every probe, e.g. N*K for sum instead of mean.
 """
 from __future__ import annotations
 
@@ -12,19 +13,45 @@ from fractions import Fraction
 
 import numpy as np
 
+from manual.losses import MSELoss
+from manual.losses.registry import REGISTRY as LOSS_REGISTRY
+from manual.losses.registry import SUM, Coefficient, LossOp
+
 from .spec import LearnerSpec
 
-# reductions of dL/dyhat as (name, coef, pn, pk): dL/dyhat = coef * N**pn * K**pk * base
-MSE_GRAD = [("mean", 2, -1, -1), ("sum", 2, 0, 0), ("half_sum", 1, 0, 0), ("mean without the factor 2", 1, -1, -1),
-            ("a mean over the batch only (divided by N, not N*K)", 2, -1, 0),
-            ("a half-sum gradient divided by N", 1, -1, 0), ("a mean taken twice", 2, -2, -2)]
-BCE_GRAD = [("mean", 1, -1, -1), ("sum", 1, 0, 0), ("a mean over the batch only (divided by N, not N*K)", 1, -1, 0),
-            ("a mean taken twice", 1, -2, -2)]
-# the same reductions of the loss value: L = coef * N**pn * K**pk * sum(terms)
-MSE_VALUE = [("mean", 1, -1, -1), ("sum", 1, 0, 0), ("half_sum", Fraction(1, 2), 0, 0),
-             ("a mean over the batch only (divided by N, not N*K)", 1, -1, 0)]
-BCE_VALUE = [("mean", 1, -1, -1), ("sum", 1, 0, 0), ("a mean over the batch only (divided by N, not N*K)", 1, -1, 0)]
-DECLARED = {"mse": "mean", "sum": "sum", "half_sum": "half_sum", "bce": "mean", "bce_sum": "sum"}
+DECLARED = {name: op.reduction for name, op in LOSS_REGISTRY.items()}   # 'mse' -> 'mean', 'bce_sum' -> 'sum'
+
+
+def _slips(op: LossOp, mean: Coefficient, quantity: str) -> list[tuple[str, Coefficient]]:
+    """Reductions no registered loss has, which code reaches by a slip, relative to the terms' mean."""
+    out = []
+    if mean.pk:
+        out.append(("a mean over the batch only (divided by N, not N*K)", Coefficient(mean.coef, mean.pn, 0)))
+    if quantity == "grad":
+        if op.cls is MSELoss:      # d/dyhat (yhat - y)**2 = 2 (yhat - y): the 2 is easily dropped
+            out.append(("mean without the factor 2", Coefficient(mean.coef / 2, mean.pn, mean.pk)))
+        out.append(("a mean taken twice", Coefficient(mean.coef, 2 * mean.pn, 2 * mean.pk)))
+    return out
+
+
+def reductions(op: LossOp, quantity: str = "grad") -> list[tuple[str, Coefficient, str]]:
+    """(name, coefficient, slip) for every reduction of the declared loss's terms a learner may have used:
+    the registry's losses with the same terms (mean, sum, half_sum, ...; 'sum' always), then the slips. A
+    slip with the coefficient of a registered reduction is that row's `slip` (half_mean: the mean without
+    the factor 2). The gradient's coefficient is the value's, so one derivation serves both quantities."""
+    rows = {}
+    for other in LOSS_REGISTRY.values():
+        if other.cls is op.cls:
+            rows.setdefault(other.reduction, other.coefficient)
+    rows.setdefault("sum", SUM)
+    table = [(name, c, "") for name, c in rows.items()]
+    for slip, c in _slips(op, rows.get("mean", op.coefficient), quantity):
+        same = next((i for i, row in enumerate(table) if row[1] == c), None)
+        if same is None:
+            table.append((slip, c, ""))
+        else:
+            table[same] = (table[same][0], c, slip)
+    return table
 
 
 @dataclass(frozen=True)
@@ -67,15 +94,14 @@ def _same_ratio(f: Factor, k: int) -> tuple:
 
 def named_factors(spec: LearnerSpec, *, quantity: str = "grad", step: bool = False) -> list[Factor]:
     """Every named factor for this spec, most likely first; ones that equal 1 for this K are left out."""
-    bce = spec.loss.startswith("bce")
-    table = (BCE_GRAD if bce else MSE_GRAD) if quantity == "grad" else (BCE_VALUE if bce else MSE_VALUE)
-    declared = next(r for r in table if r[0] == DECLARED[spec.loss])
+    op = spec.loss_op
+    d = op.coefficient
     k = spec.sizes[-1]
     out: list[Factor] = []
-    for name, coef, pn, pk in table:
-        if name != declared[0]:
-            out.append(Factor(f"{name} instead of {declared[0]}", "wrong_scale",
-                              Fraction(coef) / Fraction(declared[1]), pn - declared[2], pk - declared[3]))
+    for name, c, slip in reductions(op, quantity):
+        if name != op.reduction:
+            out.append(Factor(f"{name} instead of {op.reduction}" + (f": the {slip}" if slip else ""), "wrong_scale",
+                              c.coef / d.coef, c.pn - d.pn, c.pk - d.pk))
     if quantity == "grad":
         out += [Factor("the factor 2 applied twice", "wrong_scale", Fraction(2)),
                 Factor("half the gradient: a factor 2 missing", "wrong_scale", Fraction(1, 2))]

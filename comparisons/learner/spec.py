@@ -12,19 +12,15 @@ import manual
 from manual.activation_op import ChosenActivation
 from manual.activation_spelling import parse_activation, split_activations
 from manual.errors import ParityInputError
+from manual.losses.registry import REGISTRY as LOSS_REGISTRY
+from manual.losses.registry import LossOp
 from manual.validate import as_float_dtype
 
 from ..wording import arg
 
 HIDDEN_ACTIVATIONS = tuple(manual.ACTIVATION_REGISTRY)   # every registered one, with its parameters
 OUTPUTS = ("identity", "sigmoid")
-LOSSES = {
-    "mse": "mse: mean((yhat - y)**2) over all N*K elements, as torch.nn.MSELoss()",
-    "sum": "sum: sum((yhat - y)**2), as torch.nn.MSELoss(reduction='sum')",
-    "half_sum": "half_sum: 0.5 * sum((yhat - y)**2)",
-    "bce": "bce: binary cross-entropy, mean over all N*K elements, as torch.nn.BCELoss()",
-    "bce_sum": "bce_sum: binary cross-entropy, summed, as torch.nn.BCELoss(reduction='sum')",
-}
+LOSSES = {name: f"{name}: {op.text}" for name, op in LOSS_REGISTRY.items()}   # every registered loss
 LAYOUTS = {"row": "X @ W + b, W (fan_in, fan_out), b (fan_out,), X (N, features)",
            "column": "W @ x + b, W (fan_out, fan_in), b (fan_out, 1), x (features, N)"}
 
@@ -69,6 +65,19 @@ def _activations(activations, n_hidden: int, sizes) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _check_loss(op: LossOp, output: str, sizes: tuple[int, ...]) -> None:
+    """The output layer gives what the loss takes (the registry's `input`), and classes need K >= 2."""
+    if op.input == "probability" and output != "sigmoid":
+        raise LearnerSpecError(f"loss {op.name!r} needs probabilities in (0, 1): use {arg('output', 'sigmoid')} "
+                               f"(got {arg('output', output)})")
+    if op.input == "logits" and output != "identity":
+        raise LearnerSpecError(f"loss {op.name!r} takes logits (its sigmoid or softmax is inside the loss): use "
+                               f"{arg('output', 'identity')} (got {arg('output', output)})")
+    if op.classes and sizes[-1] < 2:
+        raise LearnerSpecError(f"loss {op.name!r} takes classes: the output layer needs one unit per class, at "
+                               f"least 2, got {sizes[-1]} ({arg('sizes', list(sizes))})")
+
+
 @dataclass(frozen=True)
 class LearnerSpec:
     """The network a learner implements. Linear layer k maps sizes[k] -> sizes[k+1]; hidden layer j (after
@@ -92,14 +101,17 @@ class LearnerSpec:
         if not isinstance(loss, str) or loss.lower() not in LOSSES:
             raise LearnerSpecError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
         output, loss = output.lower(), loss.lower()
-        if loss.startswith("bce") and output != "sigmoid":
-            raise LearnerSpecError(f"loss {loss!r} needs probabilities in (0, 1): use {arg('output', 'sigmoid')} "
-                                   f"(got {arg('output', output)})")
+        _check_loss(LOSS_REGISTRY[loss], output, sizes)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise LearnerSpecError(f"{arg('seed')} must be a non-negative integer, got {seed!r}")
         if layout not in LAYOUTS:
             raise LearnerSpecError(f"{arg('layout')} must be 'row' or 'column', got {layout!r}")
         return cls(sizes, acts, output, loss, as_float_dtype(dtype), int(seed), layout)
+
+    @property
+    def loss_op(self) -> LossOp:
+        """The registry's entry for the declared loss: its reduction coefficient and target form."""
+        return LOSS_REGISTRY[self.loss]
 
     # ---- structure ---------------------------------------------------------------------------------
     @property
