@@ -120,3 +120,22 @@ def test_a_weight_gradient_1_percent_off_fails_at_step_0(norm, layer):
     finding = report.findings[0]
     assert report.first_failure == 0 and finding.diff.kind == "grad" and finding.diff.name == f"{layer}.weight"
     assert finding.diff.ratio > 2, str(report)
+
+
+def test_the_shadow_twin_takes_the_step_s_dropout_mask_and_batchnorm_buffers():
+    """An unseeded Dropout and a BatchNorm1d in evaluation with buffers changed after mirroring: once carried,
+    torch computes the NumPy step's output within its bound."""
+    from comparisons.parity.shadow_layers import carry_layer_state
+    from torch_ref import mirror, to_tensor
+
+    net = manual.init_torch_default(manual.Sequential(
+        manual.Linear(3, 4, dtype=np.float32), BatchNorm1d(4, dtype=np.float32), manual.Tanh(), Dropout(0.5),
+        manual.Linear(4, 2, dtype=np.float32)), 0)
+    model = mirror(net)
+    net.layers[1].eval().buffers["running_mean"][...] = np.float32(0.3)
+    X = np.random.RandomState(1).randn(6, 3).astype(np.float32)
+    mine = net.forward(X).astype(np.float64)
+    carry_layer_state(net, model)
+    theirs = model(to_tensor(X)).detach().numpy().astype(np.float64)
+    bound = step_bounds(net, net.get_params(), manual.MSELoss(), X, np.zeros((6, 2), np.float32)).output
+    assert (np.abs(mine - theirs) <= 2 * bound).all() and not model[1].training
