@@ -1,4 +1,15 @@
-"""Compare one tensor pair and keep the evidence: the building block of every report."""
+"""Compare one tensor pair and keep the evidence: the building block of every report.
+
+The one comparison rule, shared by the parity reports, the learner checks and the property tests
+(tests/strategies.py): an element passes when
+
+    |actual - expected| <= rtol * |expected| + atol * S,    S = max(scale, max|expected|)
+
+S is the operands' magnitude: the expected tensor's largest element, or a larger `scale` the caller knows
+(the magnitudes before cancellation, the largest value over a run), because rounding error scales with
+the largest terms of the computation, not with the element it lands on. A report's tensor-wise tolerance
+(TensorDiff.rtol) is this rule with rtol 0 and atol = TensorDiff.rtol: rel = max|diff| / S <= rtol.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -80,6 +91,20 @@ class TensorDiff:
         return f"{status}: {self.label}{step}\n{self.details()}"
 
 
+def magnitude(expected, scale: float = 0.0) -> float:
+    """S = max(scale, max|expected|) over expected's finite elements: what the rule's atol is a fraction of."""
+    e = np.abs(np.asarray(expected, np.float64))
+    return max(float(np.max(e, initial=0.0, where=np.isfinite(e))), scale)
+
+
+def within(actual, expected, *, rtol: float, atol: float, scale: float = 0.0) -> np.ndarray:
+    """Element-wise, the one rule: |actual - expected| <= rtol * |expected| + atol * S, S = magnitude(expected,
+    scale); equal values (an infinity on both sides) pass, NaN never does. Compared in float64."""
+    a, e = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    with np.errstate(invalid="ignore"):
+        return (a == e) | (np.abs(a - e) <= rtol * np.abs(e) + atol * magnitude(e, scale))
+
+
 def compare_arrays(manual, torch_value, *, name: str, kind: str, rtol: float, layer: str | None = None,
                    step: int | None = None, scale: float = 0.0, allowance=None) -> TensorDiff:
     """Measure manual against torch (both array-like, already in the same layout). `scale`: a floor for
@@ -105,12 +130,12 @@ def compare_arrays(manual, torch_value, *, name: str, kind: str, rtol: float, la
         d.worst_index = first
         return d
     diff = np.abs(a64 - b64)
-    scale = max(float(np.abs(b64).max()), scale)
+    size = magnitude(b64, scale)
     d.max_abs = float(diff.max())
-    d.rel = d.max_abs / scale if scale > 0 else (0.0 if d.max_abs == 0 else float("inf"))
+    d.rel = d.max_abs / size if size > 0 else (0.0 if d.max_abs == 0 else float("inf"))
     if allowance is None:
         flat = int(np.argmax(diff))
-        d.bad = int((diff > rtol * scale).sum())
+        d.bad = int((~within(a64, b64, rtol=0.0, atol=rtol, scale=scale)).sum())
     else:
         allow = np.broadcast_to(np.asarray(allowance, np.float64), diff.shape)
         over = diff / allow

@@ -4,15 +4,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .compare import TensorDiff
+from .learner.labels import LABELS
 
 
 @dataclass
 class Diagnosis:
-    """A named hypothesis about the bug, tested on data we hold. `label` is one of diagnose.LABELS."""
+    """A named hypothesis about the bug, tested on data we hold. `label` is one of learner.labels.LABELS."""
 
     label: str
     summary: str          # one line: "likely gradients accumulate across steps"
     evidence: str = ""    # the figures that support it: "manual = torch(step 1) + torch(step 0), residual 3e-16"
+
+    def __post_init__(self):
+        if self.label not in LABELS:
+            raise ValueError(f"undeclared diagnosis label {self.label!r}: declare it in comparisons/learner/labels.py")
 
     def __str__(self) -> str:
         ev = f"\n            {self.evidence}" if self.evidence else ""

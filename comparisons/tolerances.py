@@ -57,7 +57,8 @@ mask) or more. So the learner tolerances sit halfway, in log scale, between roun
   the end amplify rounding (lr 0.5 on a summed loss turns 1e-7 into 1e-3 within 5 float32 steps), and a
   learner check must never false-alarm; runaway training (parameters 1e4 times their start, or
   non-finite, in torch) is the lr's fault and is not compared further;
-- finite differences of the learner's own loss (central, h = 1e-6) pass at rel 1e-5 (LEARNER_FD);
+- finite differences of the learner's own loss (manual.gradcheck's routine: central, h = eps ** (1/3), CS231n's
+  symmetric relative error above the rounding floor) pass at rel 1e-5 (LEARNER_FD);
 - a diagnosis (a hypothesised bug reproducing the learner's numbers) uses the same rtol as the check.
 """
 from __future__ import annotations
@@ -84,7 +85,7 @@ LEARNER = {
     np.dtype(np.float32): Tolerance(step=1e-3, trajectory=1e-3),
 }
 LEARNER_UPDATE_ROUNDING = 2.0  # allowed extra error of an implied gradient: this many eps * max|p| / lr
-LEARNER_FD = {"h": 1e-6, "rtol": 1e-5}
+LEARNER_FD = {"rtol": 1e-5}  # h: manual.gradcheck.step_size
 SHADOW_EVERY_STEP = 1000  # float32 trajectories: the shadow check judges every step of the first 1000, then
                           # every `stride`-th (the main job's time: 001's 10 000-step run)
 

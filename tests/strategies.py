@@ -13,22 +13,34 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import manual
+from comparisons.compare import magnitude, within
 
-# rtol and atol come together, by dtype. atol is per unit of `scale`, the largest magnitude in the computation
-# that produced the tensor: numpy's and torch's tanh/exp differ by 1-2 ulps, and 1 - y**2 or a Linear sum can
-# cancel that into a relative error of 1e-7 on a tiny element, but never beyond a few ulps of `scale`.
+# rtol and atol come together, by dtype, for comparisons.compare.within (the project's one comparison rule):
+# |actual - expected| <= rtol * |expected| + atol * S, S = max(scale, max|expected|), `scale` the largest magnitude
+# in the computation that produced the tensor: numpy's and torch's tanh/exp differ by 1-2 ulps, and 1 - y**2 or a
+# Linear sum can cancel that into a relative error of 1e-7 on a tiny element, but never beyond a few ulps of `scale`.
 # Measured worst (1500 random nets): float64 1.8e-15 * scale, float32 1.9e-6 * scale.
 TOLERANCES = {np.dtype(np.float64): {"rtol": 1e-12, "atol": 1e-14},
               np.dtype(np.float32): {"rtol": 1e-5, "atol": 1e-5}}
 
 
 def assert_close(actual, expected, where: str, scale: float = 1.0) -> None:
-    """Same shape, same dtype, |actual - expected| <= atol * scale + rtol * |expected|; `where` names it."""
+    """Same shape, same dtype, and within(actual, expected, scale=scale) at expected's dtype's TOLERANCES;
+    `where` names it, and the message gives the worst element and how many are off."""
     __tracebackhide__ = True
-    expected = np.asarray(expected)
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype, (
+        f"{where}: shape {actual.shape} {actual.dtype}, expected {expected.shape} {expected.dtype}")
     tol = TOLERANCES[expected.dtype]
-    np.testing.assert_allclose(actual, expected, rtol=tol["rtol"], atol=tol["atol"] * scale, strict=True,
-                               err_msg=where)
+    ok = within(actual, expected, rtol=tol["rtol"], atol=tol["atol"], scale=scale)
+    if not ok.all():
+        bound = tol["rtol"] * np.abs(expected) + tol["atol"] * magnitude(expected, scale)
+        diff = np.abs(actual.astype(np.float64) - expected)
+        worst = np.unravel_index(int(np.argmax(np.where(ok, -np.inf, diff - bound))), ok.shape)
+        raise AssertionError(f"{where}: {int((~ok).sum())}/{ok.size} elements off (rtol {tol['rtol']:.0e}, atol "
+                             f"{tol['atol']:.0e} x {magnitude(expected, scale):.3g}); worst {list(worst)}: actual "
+                             f"{actual[worst]!r}, expected {expected[worst]!r}, |diff| {diff[worst]:.2e} > "
+                             f"allowed {bound[worst]:.2e}")
 
 
 def _floats(lo: float = -3.0, hi: float = 3.0):

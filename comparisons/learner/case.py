@@ -176,16 +176,10 @@ class Case:
                            call.lr if self.kind == "step" else None, prev, first)
 
     def judge(self, call: Call, step: int | None = None) -> dict[tuple[int, int], TensorDiff]:
-        """Per tensor, yours vs torch: rel = max|diff| / magnitude, passing at rel <= rtol."""
+        """Per tensor, yours vs torch by compare.py's rule with the tensor's magnitude before cancellation
+        (Observation.scale) as the scale: rel = max|diff| / magnitude, passing at rel <= rtol."""
         obs = self.observation(call)
-        out = {}
-        for k in range(self.spec.n_linear):
-            for w in (0, 1):
-                d = compare_arrays(obs.yours[k][w], obs.torch[k][w], name=self.spec.param_name(k, w), kind="grad",
-                                   rtol=self.rtol, layer=self.spec.layer_label(k), step=step)
-                scale = obs.scale((k, w))
-                if d.problem is None and scale > 0:
-                    d.rel = d.max_abs / scale
-                    d.bad = int((np.abs(obs.yours[k][w] - obs.torch[k][w]) > self.rtol * scale).sum())
-                out[(k, w)] = d
-        return out
+        return {(k, w): compare_arrays(obs.yours[k][w], obs.torch[k][w], name=self.spec.param_name(k, w), kind="grad",
+                                       rtol=self.rtol, layer=self.spec.layer_label(k), step=step,
+                                       scale=obs.scale((k, w)))
+                for k in range(self.spec.n_linear) for w in (0, 1)}

@@ -15,12 +15,17 @@ from ..compare import TensorDiff
 from .diagnose import diagnose_tensors, explain_exception
 from .case import Case, Skip
 from .events import LearnerEvent
+from .labels import (BAD_SHAPE, BAD_STRUCTURE, BIAS_NOT_SUMMED, MUTATES_INPUT, NON_FINITE, RAISED, TRANSPOSED, UNKNOWN,
+                     produces)
 from .calls import Call, LearnerSetupError, shape_problems
 from .results import CheckResult, LearnerFinding
 from ..report import Diagnosis
 from ..wording import arg
 
 Check = Callable[[str, Callable, Case], CheckResult]
+# check_structure and check_shapes report the labels of calls.py's Problems (bad_structure; bad_shape, transposed,
+# bias_not_summed); an ended run keeps its event's label (events.py)
+produces(__name__, RAISED, NON_FINITE, MUTATES_INPUT, BAD_STRUCTURE, UNKNOWN, BAD_SHAPE, TRANSPOSED, BIAS_NOT_SUMMED)
 
 
 def check(func: Check) -> Check:
@@ -137,9 +142,9 @@ def check_runs(name, fn, case: Case) -> CheckResult:
             continue
         diag = explain_exception(case.spec, c.error, c.probe.N)
         problem, headline = f"{type(c.error).__name__}: {c.error}", f"{what(case)} raised"
-        if diag.label == "raised":
+        if diag.label == RAISED:
             only = (f" on {', '.join(probes_of(group))} only: it does not handle every batch size" if ran else "")
-            diag = Diagnosis("raised", f"your code raised {type(c.error).__name__}{only}", _hint(case, c, ran))
+            diag = Diagnosis(RAISED, f"your code raised {type(c.error).__name__}{only}", _hint(case, c, ran))
         elif isinstance(c.error, LearnerSetupError):
             problem, headline = diag.summary, "the adapter cannot drive the learner's object"
         findings.append(call_finding(case, diag, problem, headline, wrong=group, right=ran, at=c.where))
@@ -201,13 +206,13 @@ def check_finite(name, fn, case: Case) -> CheckResult:
             a = np.asarray(bad[0].pairs[t[0]][t[1]], np.float64)
             idx = [int(i) for i in np.argwhere(~np.isfinite(a))[0]]
             problem = f"{a[tuple(idx)]} at {idx} ({int((~np.isfinite(a)).sum())} of {a.size} non-finite)"
-            diag = Diagnosis("non_finite", "NaN or Inf returned on finite input (torch's values are finite): "
+            diag = Diagnosis(NON_FINITE, "NaN or Inf returned on finite input (torch's values are finite): "
                                            "look for log(0), 0/0, exp overflow")
             findings.append(call_finding(case, diag, problem, f"non-finite {case.spec.param_name(*t)}", wrong=bad,
                                          right=[c for c in calls if c not in bad], name=case.spec.param_name(*t)))
     bad_loss = [c for c in calls if c.loss is not None and not np.isfinite(c.loss)]
     if bad_loss:
-        findings.append(call_finding(case, Diagnosis("non_finite", "the loss is NaN or Inf on finite input"),
+        findings.append(call_finding(case, Diagnosis(NON_FINITE, "the loss is NaN or Inf on finite input"),
                                      f"loss = {bad_loss[0].loss}", "non-finite loss", wrong=bad_loss,
                                      right=[c for c in calls if c not in bad_loss], name="loss"))
     return failed(findings, "all values finite")
@@ -225,7 +230,7 @@ def check_no_input_mutation(name, fn, case: Case) -> CheckResult:
     findings = []
     for n, group in changed.items():
         hint = " (an update inside grad_fn? a step_fn may do that, a grad_fn may not)" if n.startswith("params") else ""
-        diag = Diagnosis("mutates_input", f"{what(case)} changes {n} in place{hint}",
+        diag = Diagnosis(MUTATES_INPUT, f"{what(case)} changes {n} in place{hint}",
                          "work on copies (W = W.copy()) or avoid -=, *=, /= on the arrays you are given")
         findings.append(call_finding(case, diag, f"{n} changed by the call", f"{n} modified in place", wrong=group,
                                      right=[c for c in calls if c not in group]))
@@ -246,7 +251,7 @@ def check_repeated_calls(name, fn, case: Case) -> CheckResult:
     for c in (first, second):
         if not c.ok or shape_problems(c, case.spec, case.kind):
             diag = explain_exception(case.spec, c.error, probe.N) if c.error else \
-                Diagnosis("bad_structure", c.problem.message if c.problem else "wrong shapes on a repeated call")
+                Diagnosis(BAD_STRUCTURE, c.problem.message if c.problem else "wrong shapes on a repeated call")
             return failed([call_finding(case, diag, diag.summary, f"a repeated call on {probe.name} failed",
                                         at=c.where)], "repeated call failed")
     obs = case.observation(second)
@@ -260,6 +265,6 @@ def check_repeated_calls(name, fn, case: Case) -> CheckResult:
     note = (f"the same call gave a different answer the second time (max rel {max(errs.values()):.1e} between "
             "them): state is carried between calls")
     findings = tensor_findings(case, [second], judged, diags, note) or [
-        call_finding(case, Diagnosis("unknown", "the second call differs from the first"), note,
+        call_finding(case, Diagnosis(UNKNOWN, "the second call differs from the first"), note,
                      "repeated calls disagree")]
     return failed(findings, "repeated calls disagree")

@@ -17,7 +17,7 @@ whose removal changes that tensor, else the factor's label; its summary names ev
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -27,7 +27,25 @@ from .mutants import Grads, Knobs, Mutant, backprop, mutants_for
 from ..report import Diagnosis
 from .scale import DECLARED, Factor, RatioFit, best_ratio, match_factor, named_factors, named_products
 
-_KNOBS = ("dw_source", "transpose", "bias", "stale")
+_KNOBS = ("dw_source", "transpose", "bias", "stale")  # combined field by field: at most one of two bugs sets each
+_APART = {"hidden": "merged layer by layer in combine", "dyhat_scale": "the fitted factor, set by Composite.predict",
+          "stale_lr": "the factor's learning-rate part, set by Composite.predict"}
+
+
+def check_knobs(combined=_KNOBS, apart=_APART, knobs=Knobs) -> None:
+    """ImportError unless every field of Knobs is either combined (_KNOBS) or handled apart (_APART), and
+    both name only fields: a new knob left out of combine would be dropped from every composite, silently."""
+    names = [f.name for f in fields(knobs)]
+    for name in names:
+        if name not in combined and name not in apart:
+            raise ImportError(f"{__name__}: Knobs.{name} is neither in _KNOBS (combined by combine()) nor in _APART: "
+                              "say how two mutants combine it")
+    for name in (*combined, *apart):
+        if name not in names:
+            raise ImportError(f"{__name__}: {name!r} in _KNOBS/_APART is no field of Knobs ({', '.join(names)})")
+
+
+check_knobs()
 
 
 def combine(a: Knobs, b: Knobs) -> Knobs | None:

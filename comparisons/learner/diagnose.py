@@ -22,10 +22,15 @@ from manual.errors import ParityInputError
 from .composite import composite_diagnoses
 from .hypotheses import Candidate, Observation, Tensor, with_evidence  # noqa: F401 (Observation re-exported)
 from .events import LearnerEvent
+from .labels import (BAD_STRUCTURE, BATCH_DEPENDENT, BIAS_NOT_SUMMED, GRAD_ACCUMULATION, LR_APPLIED_TWICE, RAISED,
+                     TRANSPOSED, UNKNOWN, WRONG_SCALE, WRONG_SIGN, produces)
 from .spec import LearnerSpec
 from .mutants import backprop, mutants_for
 from ..report import Diagnosis
 from .scale import RatioFit, best_ratio, fixed_lr, match_factor, named_factors, named_products
+
+produces(__name__, WRONG_SCALE, WRONG_SIGN, LR_APPLIED_TWICE, GRAD_ACCUMULATION, BATCH_DEPENDENT, UNKNOWN, RAISED,
+         BAD_STRUCTURE, TRANSPOSED, BIAS_NOT_SUMMED)
 
 
 def _ratio_candidate(spec, obs, tensors, rtol, step) -> Candidate | None:
@@ -44,7 +49,7 @@ def _ratio_candidate(spec, obs, tensors, rtol, step) -> Candidate | None:
         alt = "; or: " + "; ".join(g.meaning for g in factors[1:3]) if len(factors) > 1 else ""
         diag = Diagnosis(f.label, f"{f.text(k_out)}: {f.meaning}", fit.evidence(k_out) + alt)
     elif step and (lr0 := fixed_lr(fit, rtol)) is not None:
-        diag = Diagnosis("lr_applied_twice", f"the lr argument is ignored: every step behaves as lr = {lr0:.4g}",
+        diag = Diagnosis(LR_APPLIED_TWICE, f"the lr argument is ignored: every step behaves as lr = {lr0:.4g}",
                          fit.evidence(k_out))
     else:
         nonzero = sum(int(np.count_nonzero(o.torch[k][w])) for o in obs[:1] for k, w in tensors)
@@ -52,7 +57,7 @@ def _ratio_candidate(spec, obs, tensors, rtol, step) -> Candidate | None:
             return None
         const = all(abs(c - known[0]) <= max(10 * rtol, 1e-6) * abs(known[0]) for c in known)
         what = f"{known[0]:.4g} x, a constant factor" if const else "a different factor on each probe"
-        label = "wrong_sign" if all(c < 0 for c in known) else "wrong_scale"
+        label = WRONG_SIGN if all(c < 0 for c in known) else WRONG_SCALE
         diag = Diagnosis(label, f"{what} that is no known reduction (not N, 1/N, 2 or 1/2)", fit.evidence(k_out))
     grads = [None if c is None else [(c * dW, c * db) for dW, db in o.torch] for o, c in zip(obs, cs)]
     return Candidate(lambda: diag, grads, [1.0 if c is None else c for c in cs])
@@ -67,7 +72,7 @@ def _accumulation_candidate(obs: list[Observation]) -> Candidate | None:
             grads.append([(t[0] + p[0], t[1] + p[1]) for t, p in zip(o.torch, o.previous)])
         else:
             grads.append(o.torch if o.first_call else None)
-    return Candidate(lambda: Diagnosis("grad_accumulation", "gradients accumulate across calls: yours = torch's "
+    return Candidate(lambda: Diagnosis(GRAD_ACCUMULATION, "gradients accumulate across calls: yours = torch's "
                                        "+ what your previous call returned (reset them at every call)", ""), grads)
 
 
@@ -118,10 +123,10 @@ def _fallback(spec: LearnerSpec, obs: list[Observation], t: Tensor, failing: lis
     one = [o for o in obs if o.probe.N == 1]
     figures = ", ".join(f"{e:.1e} on {n}" for n, e in errs.items())
     if one and all(o.error(t) <= rtol for o in one) and any(o.error(t) > rtol for o in obs if o.probe.N > 1):
-        return Diagnosis("batch_dependent", "right for batch size 1, wrong for batch > 1",
+        return Diagnosis(BATCH_DEPENDENT, "right for batch size 1, wrong for batch > 1",
                          f"rel to torch {figures}: look for a sum over the batch that is missing or taken on the "
                          "wrong axis, or one sample (X[0], X[-1]) standing for the whole batch")
-    return Diagnosis("unknown", "no known label fits; the figures are as measured",
+    return Diagnosis(UNKNOWN, "no known label fits; the figures are as measured",
                      f"rel to torch {figures}; {where_it_starts(spec, failing)}")
 
 
@@ -149,22 +154,22 @@ def explain_exception(spec: LearnerSpec, exc: BaseException, n: int) -> Diagnosi
         return Diagnosis(exc.label, str(exc), exc.hint)
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ParityInputError):
-        return Diagnosis("bad_structure", str(exc))
+        return Diagnosis(BAD_STRUCTURE, str(exc))
     shapes = {tuple(int(s) for s in m.split(",")) for m in _SHAPES.findall(str(exc))}
     for k in range(spec.n_linear):
         n_in, n_out = spec.sizes[k], spec.sizes[k + 1]
         if n_in != n_out and {(n_in, n_out), (n_out, n_in)} <= shapes:
-            return Diagnosis("transposed", f"raised combining the weight of {spec.layer_label(k)} with a "
+            return Diagnosis(TRANSPOSED, f"raised combining the weight of {spec.layer_label(k)} with a "
                                            f"transposed array ({n_out}, {n_in}): dW is likely transposed")
         if n > 1 and {(n_out,), (n, n_out)} <= shapes:
-            return Diagnosis("bias_not_summed", f"raised combining b of {spec.layer_label(k)} ({n_out},) with a "
+            return Diagnosis(BIAS_NOT_SUMMED, f"raised combining b of {spec.layer_label(k)} ({n_out},) with a "
                                                 f"per-sample array ({n}, {n_out}): db is not summed over the batch")
-    return Diagnosis("raised", text)
+    return Diagnosis(RAISED, text)
 
 
 def best_diagnosis(per_tensor: dict[Tensor, Diagnosis]) -> Diagnosis | None:
     """One label for the whole learner: the most frequent known label (ties: the first tensor's)."""
-    known = [d for d in per_tensor.values() if d.label != "unknown"] or list(per_tensor.values())
+    known = [d for d in per_tensor.values() if d.label != UNKNOWN] or list(per_tensor.values())
     if not known:
         return None
     labels = [d.label for d in known]

@@ -1,7 +1,7 @@
 """When a call of the learner ends with neither a return value nor an ordinary exception.
 
 The learner's code may exit (sys.exit, os._exit), hang, crash its process, run out of memory or raise
-KeyboardInterrupt. Each is a LearnerEvent with its own label (EVENT_LABELS, all in LABELS). After one,
+KeyboardInterrupt. Each is a LearnerEvent with its own label (EVENT_LABELS, declared in labels.py). After one,
 the learner is not called again: its process is gone or in an unknown state, and nothing it would
 return afterwards could be trusted. Standard library only: the learner's worker process builds them too.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import signal
 
-from .labels import LABELS
+from .labels import CRASHED, EXITED, INTERRUPTED, OUT_OF_MEMORY, TIMED_OUT, produces
 
-EVENT_LABELS = ("exited", "timed_out", "crashed", "out_of_memory", "interrupted")
-if not set(EVENT_LABELS) <= set(LABELS):
-    raise ImportError(f"undeclared event labels: {set(EVENT_LABELS) - set(LABELS)} (add them to LABELS)")
+HEADLINES = {EXITED: "exited", TIMED_OUT: "timed out", CRASHED: "crashed", OUT_OF_MEMORY: "ran out of memory",
+             INTERRUPTED: "raised KeyboardInterrupt"}   # per event label, what the learner did: 'grad_fn exited'
+EVENT_LABELS = produces(__name__, *HEADLINES)
 
 
 class LearnerEvent(Exception):
@@ -30,8 +30,7 @@ class LearnerEvent(Exception):
     @property
     def headline(self) -> str:
         """'exited', 'timed out', ...: 'grad_fn exited'."""
-        return {"exited": "exited", "timed_out": "timed out", "crashed": "crashed",
-                "out_of_memory": "ran out of memory", "interrupted": "raised KeyboardInterrupt"}[self.label]
+        return HEADLINES[self.label]
 
     def __str__(self) -> str:
         return f"{self.what} {self.context}".strip()
@@ -49,18 +48,18 @@ def exited(code: object, where: str = "") -> LearnerEvent:
         what = f"exited (SystemExit, code {code or 0})"
     else:   # sys.exit("message"): the message goes to stderr, the code is 1
         what = f"exited (SystemExit({str(code)[:80]!r}), code 1)"
-    return LearnerEvent("exited", what, _EXIT_HINT, where)
+    return LearnerEvent(EXITED, what, _EXIT_HINT, where)
 
 
 def process_exited(code: int) -> LearnerEvent:
     """The learner's process ended without answering: os._exit(code), or an exit from C code."""
-    return LearnerEvent("exited", f"ended its process (exit code {code}, no traceback: os._exit or C code)",
+    return LearnerEvent(EXITED, f"ended its process (exit code {code}, no traceback: os._exit or C code)",
                         _EXIT_HINT)
 
 
 def interrupted(where: str = "") -> LearnerEvent:
     """KeyboardInterrupt raised inside the learner's code (not a Ctrl-C of the check's own process)."""
-    return LearnerEvent("interrupted", "raised KeyboardInterrupt",
+    return LearnerEvent(INTERRUPTED, "raised KeyboardInterrupt",
                         "your code raised KeyboardInterrupt (or its own SIGINT): that stops a training loop, so "
                         "the check stops too; remove the raise, the os.kill or the signal handler", where)
 
@@ -68,14 +67,14 @@ def interrupted(where: str = "") -> LearnerEvent:
 def out_of_memory(detail: str, memory_mb: int | None = None, where: str = "") -> LearnerEvent:
     """MemoryError in the learner's code, or its process killed at the memory limit."""
     limit = f"your process may use {memory_mb} MiB (--memory-mb); " if memory_mb else ""
-    return LearnerEvent("out_of_memory", f"ran out of memory ({detail})",
+    return LearnerEvent(OUT_OF_MEMORY, f"ran out of memory ({detail})",
                         f"{limit}the check's networks are tiny, so an array far larger than the network (an (N, N) "
                         "broadcast, a loop that keeps every step's arrays) is the likely cause", where)
 
 
 def timed_out(seconds: float, where: str = "") -> LearnerEvent:
     """No answer within the per-call time limit; the process was killed."""
-    return LearnerEvent("timed_out", f"did not return within {seconds:g} s",
+    return LearnerEvent(TIMED_OUT, f"did not return within {seconds:g} s",
                         "its process was stopped (at the line shown, when known): an endless loop (a while loop "
                         "whose condition never changes) or a wait for something that never comes? If the code "
                         "is only slow, raise the limit with --timeout SECONDS", where)
@@ -93,12 +92,12 @@ def crashed(returncode: int, memory_mb: int | None = None, where: str = "") -> L
     if returncode == -signal.SIGKILL and memory_mb:
         hint = (f"SIGKILL comes from outside: often the system's out-of-memory killer (your process may use "
                 f"{memory_mb} MiB, --memory-mb); else an os.kill")
-    return LearnerEvent("crashed", f"was killed by {name}", hint, where)
+    return LearnerEvent(CRASHED, f"was killed by {name}", hint, where)
 
 
 def broken(reason: str) -> LearnerEvent:
     """The worker's answer could not be read (the process wrote over the channel, or closed it)."""
-    return LearnerEvent("crashed", f"sent an answer that could not be read ({reason})",
+    return LearnerEvent(CRASHED, f"sent an answer that could not be read ({reason})",
                         "the learner's process broke the channel the check talks to it through: does your code "
                         "close file descriptors or write to them directly?")
 

@@ -14,9 +14,20 @@ import numpy as np
 
 import manual
 
+from .labels import (BIAS_NOT_SUMMED, CACHE_OFF_BY_ONE, MISSING_OUTPUT_ACTIVATION_DERIVATIVE, STALE_WEIGHTS,
+                     TRANSPOSED, WRONG_ACTIVATION_DERIVATIVE, produces)
 from .spec import LearnerSpec
 
 Grads = list[tuple[np.ndarray, np.ndarray]]
+CATALOGUE = {  # each kind of mutant, and the label (labels.py) a match with it gives
+    "derivative": WRONG_ACTIVATION_DERIVATIVE,                   # f'_k taken wrongly (Knobs.hidden)
+    "output_derivative": MISSING_OUTPUT_ACTIVATION_DERIVATIVE,   # the output sigmoid's f' left out
+    "cache": CACHE_OFF_BY_ONE,                                   # f'_k or dW_k from another layer's cache
+    "transposed": TRANSPOSED,
+    "bias": BIAS_NOT_SUMMED,
+    "stale": STALE_WEIGHTS,
+}
+produces(__name__, *CATALOGUE.values())
 
 
 def derivative_texts(chosen) -> tuple[str, str, str]:
@@ -155,7 +166,7 @@ def backprop(spec: LearnerSpec, params, X, y, knobs: Knobs = Knobs(), lr: float 
 
 @dataclass(frozen=True)
 class Mutant:
-    """A hypothesised bug: its label (labels.LABELS), a one-line summary naming the layer, knobs."""
+    """A hypothesised bug: its label (CATALOGUE's, for its kind), a one-line summary naming the layer, knobs."""
 
     key: str
     label: str
@@ -167,6 +178,11 @@ class Mutant:
     @property
     def phrase(self) -> str:
         return self.short or self.summary
+
+
+def _mutant(kind: str, key: str, summary: str, knobs: Knobs, **kw) -> Mutant:
+    """A Mutant of a CATALOGUE kind, labelled as the catalogue says."""
+    return Mutant(key, CATALOGUE[kind], summary, knobs, **kw)
 
 
 def _hidden_mutants(spec: LearnerSpec) -> list[Mutant]:
@@ -194,8 +210,8 @@ def _hidden_mutants(spec: LearnerSpec) -> list[Mutant]:
         groups = ([layers] if len(layers) > 1 else []) + [[k] for k in layers]
         for group in groups:
             where = ", ".join(spec.act_label(k) for k in group)
-            out.append(Mutant(f"{how}@{','.join(map(str, group))}", "wrong_activation_derivative",
-                              f"{where}: {text(group[0])}", Knobs(hidden={k: how for k in group})))
+            out.append(_mutant("derivative", f"{how}@{','.join(map(str, group))}", f"{where}: {text(group[0])}",
+                               Knobs(hidden={k: how for k in group})))
     return out
 
 
@@ -205,14 +221,14 @@ def _cache_mutants(spec: LearnerSpec) -> list[Mutant]:
     for k in range(spec.n_linear - 1):
         for s in (k, k + 2):  # acts[s]: the activation one layer below / above a_{k+1}
             if 1 <= s <= spec.n_linear and spec.sizes[s] == spec.sizes[k + 1]:
-                out.append(Mutant(f"cache:{k}<-{s}", "cache_off_by_one",
-                                  f"the derivative of {spec.act_label(k)} is taken from the cached activation "
-                                  f"of {spec.act_label(s - 1)}, one layer off", Knobs(hidden={k: f"cache:{s}"})))
+                out.append(_mutant("cache", f"cache:{k}<-{s}",
+                                   f"the derivative of {spec.act_label(k)} is taken from the cached activation "
+                                   f"of {spec.act_label(s - 1)}, one layer off", Knobs(hidden={k: f"cache:{s}"})))
     texts = {"prev_input": "dW uses the input of the layer before (the cache list is indexed one off)",
              "output": "dW uses the layer's own output instead of its input (the cache list is indexed one off)",
              "prev_z": "dW uses the previous layer's pre-activation z instead of its activation a"}
     for source, text in texts.items():
-        out.append(Mutant(f"dw:{source}", "cache_off_by_one", text, Knobs(dw_source=source)))
+        out.append(_mutant("cache", f"dw:{source}", text, Knobs(dw_source=source)))
     return out
 
 
@@ -221,27 +237,27 @@ def mutants_for(spec: LearnerSpec, *, step: bool = False) -> list[Mutant]:
     out: list[Mutant] = []
     last = spec.n_linear - 1
     if spec.output == "sigmoid":
-        out.append(Mutant("output:missing", "missing_output_activation_derivative",
-                          f"the derivative of {spec.act_label(last)} is left out: dL/dz = dL/dp instead of "
-                          f"dL/dp * p*(1-p)", Knobs(hidden={last: "missing"})))
+        out.append(_mutant("output_derivative", "output:missing",
+                           f"the derivative of {spec.act_label(last)} is left out: dL/dz = dL/dp instead of "
+                           f"dL/dp * p*(1-p)", Knobs(hidden={last: "missing"})))
         texts = derivative_texts(spec.act(last))
         for how, i in (("on_pre", 1), ("on_post", 2)):
-            out.append(Mutant(f"output:{how}", "wrong_activation_derivative",
-                              f"{spec.act_label(last)}: output derivative {texts[i]} instead of "
-                              f"{texts[0]}", Knobs(hidden={last: how})))
+            out.append(_mutant("derivative", f"output:{how}",
+                               f"{spec.act_label(last)}: output derivative {texts[i]} instead of {texts[0]}",
+                               Knobs(hidden={last: how})))
     out += _hidden_mutants(spec)
     out += _cache_mutants(spec)
     if spec.square_layers():
         where = ", ".join(spec.layer_label(k) for k in spec.square_layers())
-        out.append(Mutant("transposed", "transposed", f"dW is the transpose of the right gradient on {where} "
-                          "(square, so the shape hides it)", Knobs(transpose=True)))
-    out.append(Mutant("bias:first", "bias_not_summed", "db is taken from the first sample only (delta[0]) "
-                      "instead of summed over the batch", Knobs(bias="first")))
-    out.append(Mutant("bias:mean", "bias_not_summed", "db is averaged over the batch (delta.mean(0)) instead "
-                      "of summed", Knobs(bias="mean")))
+        out.append(_mutant("transposed", "transposed", f"dW is the transpose of the right gradient on {where} "
+                           "(square, so the shape hides it)", Knobs(transpose=True)))
+    out.append(_mutant("bias", "bias:first", "db is taken from the first sample only (delta[0]) "
+                       "instead of summed over the batch", Knobs(bias="first")))
+    out.append(_mutant("bias", "bias:mean", "db is averaged over the batch (delta.mean(0)) instead "
+                       "of summed", Knobs(bias="mean")))
     if step:
-        out.append(Mutant("stale", "stale_weights", "each layer is updated before its delta is sent back: "
-                          "delta_{k-1} uses the NEW W_k (compute every delta first, then update)",
-                          Knobs(stale=True), step_only=True,
-                          short="stale weights (each delta sent back through the W_k already updated this step)"))
+        out.append(_mutant("stale", "stale", "each layer is updated before its delta is sent back: "
+                           "delta_{k-1} uses the NEW W_k (compute every delta first, then update)",
+                           Knobs(stale=True), step_only=True,
+                           short="stale weights (each delta sent back through the W_k already updated this step)"))
     return out

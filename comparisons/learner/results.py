@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..compare import TensorDiff
+from .labels import UNKNOWN
 from ..report import Diagnosis, Finding, ParityReport
 
 STATUSES = ("passed", "failed", "skipped", "waived")
@@ -106,7 +107,7 @@ class LearnerReport(ParityReport):
     def diagnosis(self) -> Diagnosis | None:
         """The first finding's diagnosis that names a bug (else the first at all)."""
         diags = [f.diagnosis for f in self.findings if f.diagnosis]
-        return next((d for d in diags if d.label != "unknown"), diags[0] if diags else None)
+        return next((d for d in diags if d.label != UNKNOWN), diags[0] if diags else None)
 
     def result(self, check: str) -> CheckResult:
         return next(r for r in self.results if r.check == check)

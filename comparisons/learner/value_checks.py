@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from manual.gradcheck import central_difference, relative_error
+
 from .checks import call_finding, check, failed, probes_of, stopped, tensor_findings
 from ..compare import compare_arrays
 from .diagnose import best_diagnosis, diagnose_tensors, explain_exception
 from .hypotheses import tensor_error
+from .labels import BAD_STRUCTURE, NON_FINITE, UNKNOWN, produces
 from .case import Case, Skip
 from .calls import canonical, shape_problems
 from .results import CheckResult, LearnerFinding
@@ -15,6 +18,8 @@ from .mutants import forward
 from ..report import Diagnosis
 from .scale import RatioFit, match_factor, named_factors
 from ..tolerances import LEARNER_FD
+
+produces(__name__, UNKNOWN, BAD_STRUCTURE, NON_FINITE)  # and the labels of scale.py's factors and of diagnose.py
 
 
 def _matches_torch(case: Case, note: str) -> CheckResult:
@@ -63,7 +68,7 @@ def check_loss_value(name, fn, case: Case) -> CheckResult:
         diag = Diagnosis(factors[0].label, f"the loss value is {factors[0].text(k)} torch's: {factors[0].meaning}",
                          fit.evidence(k))
     else:
-        diag = Diagnosis("unknown", "the loss value differs and is no known multiple of torch's", fit.evidence(k))
+        diag = Diagnosis(UNKNOWN, "the loss value differs and is no known multiple of torch's", fit.evidence(k))
     grads_ok = all(d.passed for c in calls for d in case.judge(c).values())
     note = "the gradients match torch: only the loss value you report is off" if grads_ok else ""
     worst = max(range(len(diffs)), key=lambda i: diffs[i].rel)
@@ -80,13 +85,33 @@ def _kinks(case: Case, params) -> list[np.ndarray]:
     return [case.spec.act(k).side(zs[k]) for k in range(case.spec.n_linear - 1) if case.spec.act(k).kinks()]
 
 
+class _Stopped(Exception):
+    """A perturbed call ended the learner's run: carries the check's result out of the difference."""
+
+    def __init__(self, result: CheckResult):
+        self.result = result
+
+
+def _own_loss(case: Case, probe, params):
+    """f() for central_difference: the loss your grad_fn returns at `params` (perturbed in place)."""
+    def f() -> float:
+        c = case.call(probe, params=[tuple(x) for x in params])
+        if (result := stopped(case, [c])) is not None:
+            raise _Stopped(result)
+        if c.error is not None or c.loss is None:
+            raise Skip(f"a perturbed call failed: {c.error!r}")
+        return c.loss
+    return f
+
+
 @check
 def check_grad_matches_finite_diff(name, fn, case: Case) -> CheckResult:
     """Where the torch check fails: is your gradient at least the gradient of your own loss?
 
-    Central differences (L(p + h) - L(p - h)) / 2h of the loss your grad_fn returns, on up to 12 entries
-    of every tensor (probe N=3), entries whose step crosses a ReLU kink left out. If they match, your
-    backprop is right for your loss and your loss is not the declared one."""
+    Central differences (L(p + h) - L(p - h)) / 2h of the loss your grad_fn returns (manual.gradcheck's
+    routine and h), on up to 12 entries of every tensor (probe N=3), entries whose step crosses a kink left
+    out, judged by its relative error above the rounding floor. If they match, your backprop is right for your
+    loss and your loss is not the declared one."""
     calls = case.usable()
     judged = [case.judge(c) for c in calls]
     if all(d.passed for j in judged for d in j.values()):
@@ -96,40 +121,31 @@ def check_grad_matches_finite_diff(name, fn, case: Case) -> CheckResult:
     first = calls[0]
     if first.loss is None:
         raise Skip("grad_fn returns no loss")
-    h, rtol = LEARNER_FD["h"], LEARNER_FD["rtol"]
+    rtol = LEARNER_FD["rtol"]
     params = [[np.array(W, np.float64), np.array(b, np.float64)] for W, b in first.probe.params]
     analytic = case.yours(first)
+    f, sides = _own_loss(case, first.probe, params), (lambda: _kinks(case, params))
     worst, where = 0.0, ""
     for k, pair in enumerate(params):
         for w, p in enumerate(pair):
-            flat = p.reshape(-1)
-            for i in np.unique(np.linspace(0, flat.size - 1, min(12, flat.size)).astype(int)):
-                values = []
-                for sign in (1, -1):
-                    old = flat[i]
-                    flat[i] = old + sign * h
-                    c = case.call(first.probe, params=[tuple(x) for x in params])
-                    values.append((c.loss, _kinks(case, params)))
-                    flat[i] = old
-                    if (result := stopped(case, [c])) is not None:
-                        return result
-                    if c.error is not None or c.loss is None:
-                        raise Skip(f"a perturbed call failed: {c.error!r}")
-                if any((a != b).any() for a, b in zip(values[0][1], values[1][1])):
-                    continue
-                numeric = (values[0][0] - values[1][0]) / (2 * h)
-                a = float(analytic[k][w].reshape(-1)[i])
-                err = abs(a - numeric) / max(abs(a), abs(numeric), 1e-8)
+            for i in np.unique(np.linspace(0, p.size - 1, min(12, p.size)).astype(int)):
+                index = np.unravel_index(i, p.shape)
+                try:
+                    numeric, kink, floor = central_difference(f, p, index, signature=sides)
+                except _Stopped as stop:
+                    return stop.result
+                a = float(analytic[k][w][index])
+                err = 0.0 if kink else float(relative_error(np.float64(a), np.float64(numeric), floor))
                 if err > worst:
-                    index = ", ".join(str(int(j)) for j in np.unravel_index(i, p.shape))
-                    worst, where = err, f"{case.spec.param_name(k, w)}[{index}]: yours {a:+.6g}, finite diff {numeric:+.6g}"
+                    at = ", ".join(str(int(j)) for j in index)
+                    worst, where = err, f"{case.spec.param_name(k, w)}[{at}]: yours {a:+.6g}, finite diff {numeric:+.6g}"
     if worst <= rtol:
         msg = (f"your gradient is right for your own loss (finite differences agree to rel {worst:.0e}), but "
                f"your loss is not the declared one ({case.spec.loss})")
         return CheckResult("", "passed", msg, note=f"note      {msg}")
     torch_diag = best_diagnosis(case.first_diagnoses)
     label, summary = (torch_diag.label, f"as in the torch check: {torch_diag.summary}") if torch_diag else \
-        ("unknown", "no known label fits")
+        (UNKNOWN, "no known label fits")
     diag = Diagnosis(label, summary, "your gradient is not the gradient of your own loss either, so the bug is "
                                      "in backprop")
     finding = call_finding(case, diag, f"rel {worst:.1e} > {rtol:.0e} at {where}",
@@ -161,7 +177,7 @@ def check_trajectory_matches_torch(name, fn, case: Case) -> CheckResult:
             return result
         if not c.ok or shape_problems(c, spec, case.kind):
             diag = explain_exception(spec, c.error, probe.N) if c.error is not None else Diagnosis(
-                "bad_structure", c.problem.message if c.problem else "the new params have wrong shapes")
+                BAD_STRUCTURE, c.problem.message if c.problem else "the new params have wrong shapes")
             return failed([call_finding(case, diag, diag.summary, f"step {k} of the trajectory failed",
                                         at=c.where)], "failed")
         torch_next = [a - case.lr * g for pair, gs in zip(params, case.reference(c.probe).grads)
@@ -172,7 +188,7 @@ def check_trajectory_matches_torch(name, fn, case: Case) -> CheckResult:
                                diffs=diffs)
         new = canonical(c.pairs, spec)
         if _runaway([a for pair in new for a in pair], probe.params):
-            diag = Diagnosis("non_finite", f"your update blew up at step {k} while torch's stayed finite and small")
+            diag = Diagnosis(NON_FINITE, f"your update blew up at step {k} while torch's stayed finite and small")
             return failed([call_finding(case, diag, diag.summary, f"step {k} of the trajectory failed")], "failed")
         judged = case.judge(c, step=k)
         diffs += judged.values()
@@ -218,7 +234,7 @@ def _trajectory_failure(case: Case, call, k: int, judged: dict, diffs: list) -> 
         findings = [_as_above(case, call, k, judged, above, f"the same numbers as your call on {call.probe.name} "
                                                             "above; later steps are not compared")]
     else:
-        diags, findings = _new_at_step(case, call, k, judged, {d.label for d in above.values()} - {"unknown"})
+        diags, findings = _new_at_step(case, call, k, judged, {d.label for d in above.values()} - {UNKNOWN})
     result = failed(findings, f"differs at step {k}", best_diagnosis(diags))
     result.diffs = diffs
     return result
@@ -229,8 +245,8 @@ def _new_at_step(case: Case, call, k: int, judged: dict, known: set) -> tuple[di
     diags = diagnose_tensors(case.spec, [case.observation(call)], rtol=case.rtol, step=True)
     since = (f"steps 0..{k - 1} match and step {k} does not" if k else
              f"step 0 differs from your call on the same {call.probe.name} probe before it")
-    state = Diagnosis("unknown", f"{since}: the update depends on earlier calls (state kept between calls)")
-    diags = {t: (state if d.label == "unknown" else d) for t, d in diags.items()}
+    state = Diagnosis(UNKNOWN, f"{since}: the update depends on earlier calls (state kept between calls)")
+    diags = {t: (state if d.label == UNKNOWN else d) for t, d in diags.items()}
     old = {t: d for t, d in diags.items() if d.label in known}
     before = (f"the first step, yet not the numbers of your call on {call.probe.name} above: state kept between "
               "calls" if k == 0 else f"steps 0..{k - 1} matched")

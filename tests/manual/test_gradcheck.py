@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from strategies import batches, nets
 
 from manual import DTypeError, Tanh, build_mlp, gradcheck, init_randn, init_torch_default, make_loss, relative_error
-from manual.gradcheck import GOOD, WRONG
+from manual.gradcheck import GOOD, WRONG, central_difference, rounding_floor, step_size
 
 SMOOTH = ("tanh", "sigmoid")
 X_XOR = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -14,16 +14,16 @@ Y_XOR = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
 # Central differences cannot resolve a difference below the rounding of L(p + h) - L(p - h): about
-# eps * |L| / h. Measured on 600 random tanh/sigmoid nets: the 6% of them with an entry outside the "good"
-# band (< 1e-7) all differed from backward there by at most 1.8e-11 * max(1, |L|): tiny gradients (a
-# saturated unit, an input near 0). The check below then held on 2,000 random nets of every activation.
-FD_RESOLUTION = 10 * np.finfo(np.float64).eps / 1e-5
+# eps * |L| / h. Measured on 600 random tanh/sigmoid nets (h = 1e-5): the 6% of them with an entry outside the
+# "good" band (< 1e-7) all differed from backward there by at most 1.8e-11 * max(1, |L|): tiny gradients (a
+# saturated unit, an input near 0), within rounding_floor (10 eps max(1, |L|) / h: 2.2e-10 at h = 1e-5,
+# 1.5e-10 at step_size() = 1.5e-5). The check below then held on 2,000 random nets of every activation.
 
 
 def check_good_or_unresolvable(net, loss, x, y):
     """gradcheck passes, and every entry is good (< 1e-7) or agrees to finite-difference resolution."""
     result = gradcheck(net, loss, x, y)
-    floor = FD_RESOLUTION * max(1.0, abs(float(loss.forward(net.forward(x), y))))
+    floor = rounding_floor(float(loss.forward(net.forward(x), y)), step_size())
     assert set(result.errors) == set(net.params)
     for name in result.errors:
         a, n = result.analytic[name], result.numeric[name]
@@ -134,3 +134,50 @@ def test_saturated_unit_is_not_a_false_alarm():
                     "2.weight": np.ones((1, 1)), "2.bias": np.zeros(1)})
     result = gradcheck(net, make_loss("mse"), np.ones((1, 1)), np.zeros((1, 1)))
     assert result.passed, str(result)
+
+
+def test_step_size_is_the_cube_root_of_15_eps_per_dtype():
+    assert step_size(np.float64) == pytest.approx(1.494e-5, rel=1e-3)
+    assert step_size(np.float32) == pytest.approx(1.214e-2, rel=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_step_size_beats_a_much_smaller_or_larger_step(dtype):
+    """Why h = (15 eps) ** (1/3): at 1/100 of it rounding rules, at 100x it curvature; both are worse."""
+    p = np.array([0.7, -1.3, 2.1], dtype)
+    true = 1 - np.tanh(p.astype(np.float64)) ** 2
+
+    def error(h):
+        return max(abs(central_difference(lambda: np.tanh(p).sum(), p, i, h).value - true[i]) for i in range(3))
+
+    h = step_size(dtype)
+    assert error(h) < error(h / 100) and error(h) < error(h * 100)
+
+
+def test_central_difference_restores_the_entry_even_when_f_raises():
+    p = np.array([1.0, 2.0])
+
+    def f():
+        if p[1] != 2.0:
+            raise RuntimeError("boom")
+        return 0.0
+
+    with pytest.raises(RuntimeError):
+        central_difference(f, p, 1)
+    assert p.tolist() == [1.0, 2.0]
+
+
+def test_rounding_floor_zeroes_only_what_central_differences_cannot_resolve():
+    d = central_difference(lambda: 1e3 * np.ones(1).sum(), np.ones(1), 0)
+    assert d.floor == rounding_floor(1e3, step_size()) == pytest.approx(10 * 2.22e-16 * 1e3 / 1.494e-5, rel=1e-3)
+    a, n = np.array([1e-13, 1e-3]), np.array([0.0, 2e-3])
+    assert relative_error(a, n, floor=d.floor).tolist() == [0.0, pytest.approx(1 / 3)]
+
+
+def test_the_learner_check_uses_this_routine():
+    """One place for central differences: the learner's finite-difference check reads this module."""
+    from comparisons.learner import value_checks
+    from comparisons.tolerances import LEARNER_FD
+
+    assert value_checks.central_difference is central_difference and value_checks.relative_error is relative_error
+    assert set(LEARNER_FD) == {"rtol"}  # no h of its own
