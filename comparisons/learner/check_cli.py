@@ -1,11 +1,13 @@
-"""python -m comparisons check PATH.py:FUNCTION --sizes 2,4,1 --activations relu --output sigmoid --loss mse
+"""python -m comparisons check PATH.py:FUNCTION [PATH.py:FUNCTION ...] --sizes 2,4,1 --activations relu --loss mse
 
 Checks FUNCTION from the Python file PATH.py as a grad_fn(params, X, y) or a step_fn(params, X, y, lr)
 (--kind, else from its signature), or, for a class whose backward(X, y, lr) updates its own weights
 (seed 000), as one step per forward + backward with --weights naming its attributes: PATH.py:CLASS
 --weights W1:b1,W2:b2. The learner's file is loaded and called in a worker process (process.py):
 this process keeps the probes, torch and the diagnoses, so nothing the learner's code does (exit, hang,
-crash, print) decides the exit code. Prints the report; the exit codes are in EPILOG.
+crash, print) decides the exit code. Prints the report; the exit codes are in EPILOG. Several targets (or a
+glob pattern, 'submissions/*.py:grad_fn'), --json or --junit-xml grade each file in its own process and
+add a summary table (grading.py).
 """
 from __future__ import annotations
 
@@ -38,6 +40,13 @@ EOFError; what it prints is captured, and the report shows the line count and th
 (sys.exit, os._exit), a hang, a crash, running out of memory or a KeyboardInterrupt is a finding
 (exited, timed_out, crashed, out_of_memory, interrupted): the learner is not called again and the check
 fails.
+
+grading several files (several targets, a glob pattern such as 'submissions/*.py:grad_fn', --json or
+--junit-xml): each file is checked in its own process, its report printed, then a table with one row per
+file (verdict passed, failed or error, the first finding's label and layer, seconds). --json PATH and
+--junit-xml PATH write the rows (JUnit: one testcase per file, a <failure> or an <error> element when it
+did not pass); their folders must exist. The exit code is 0 only when every file passed; a file that
+cannot be loaded is an error row (exit 1), not the end of the grading.
 
 exit codes:
   0    every check ran and passed
@@ -79,7 +88,9 @@ def activations_help() -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
-    parser.add_argument("target", metavar="PATH.py:FUNCTION", help="file and function (or class) to check")
+    parser.add_argument("target", metavar="PATH.py:FUNCTION", nargs="+",
+                        help="file and function (or class) to check; several, or a glob pattern in the path "
+                             "('submissions/*.py:grad_fn'), to grade each file")
     parser.add_argument("--sizes", required=True, help="layer widths, input to output, e.g. 2,4,1 (required)")
     parser.add_argument("--activations", default="relu", help=activations_help())
     parser.add_argument("--output", default="identity",
@@ -100,6 +111,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"time limit for each call of the learner, and for loading its file "
                              f"(default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--json", metavar="PATH", help="grading: write one row per file as JSON (atomically)")
+    parser.add_argument("--junit-xml", metavar="PATH",
+                        help="grading: write JUnit XML, one testcase per file (atomically)")
     parser.add_argument("--memory-mb", type=_memory, default=DEFAULT_MEMORY_MB, metavar="MIB",
                         help=f"memory limit of the learner's process (its address space, RLIMIT_AS; the "
                              f"check's own process is not limited; 0: none) (default {DEFAULT_MEMORY_MB})")
@@ -123,7 +137,7 @@ def _sizes(text: str) -> list[int]:
         raise UsageError(f"--sizes must be integers separated by commas, e.g. 2,4,1; got {text!r}") from None
 
 
-def _rerun(args: argparse.Namespace, spec, kind: str, weights) -> str:
+def _rerun(args: argparse.Namespace, target: str, spec, kind: str, weights) -> str:
     """The command that reruns this check, every setting spelled out."""
     from .api import cli_flags
 
@@ -134,10 +148,11 @@ def _rerun(args: argparse.Namespace, spec, kind: str, weights) -> str:
         flags += f" --timeout {args.timeout:g}"
     if args.memory_mb != DEFAULT_MEMORY_MB:
         flags += f" --memory-mb {args.memory_mb}"
-    return f"python -m comparisons check {args.target} {flags}"
+    return f"python -m comparisons check {target} {flags}"
 
 
-def _check(args: argparse.Namespace, worker) -> int:
+def _setup(args: argparse.Namespace) -> tuple[dict, list | None]:
+    """The check's settings, validated before any learner runs (UsageError or ParityInputError)."""
     from manual.activation_spelling import split_activations
 
     from .spec import LearnerSpec
@@ -147,32 +162,79 @@ def _check(args: argparse.Namespace, worker) -> int:
     acts = acts[0] if len(acts) == 1 else acts
     common = dict(sizes=_sizes(args.sizes), activations=acts, output=args.output, loss=args.loss,
                   dtype=args.dtype, seed=args.seed)
-    parse_target(args.target)
-    spec = LearnerSpec.create(layout=args.layout, **common)       # said before any process starts
+    common["spec"] = LearnerSpec.create(layout=args.layout, **common)
+    return common, weights
+
+
+def _report(args: argparse.Namespace, target: str, worker, common: dict, weights):
+    """Check one target in its worker process; the report, with what the learner printed."""
+    common = dict(common)
+    spec = common.pop("spec")
     with worker:
         from .api import check_grad_fn, check_step_fn         # torch, while the worker starts
 
-        learner = worker.load(args.target, kind=args.kind, weights=weights, layout=args.layout)
-        common.update(name=learner.name, rerun=_rerun(args, spec, learner.kind, weights))
+        learner = worker.load(target, kind=args.kind, weights=weights, layout=args.layout)
+        common.update(name=learner.name, rerun=_rerun(args, target, spec, learner.kind, weights))
         if learner.kind == "grad":
             report = check_grad_fn(learner, layout=args.layout, **common)
         else:   # a class's adapter (in the worker) already speaks row-major
             layout = "row" if learner.kind == "class" else args.layout
             report = check_step_fn(learner, lr=args.lr, steps=args.steps, layout=layout, **common)
     report.header += worker.captured.report_lines()
+    return report
+
+
+def _check(args: argparse.Namespace, worker) -> int:
+    target = args.target[0]
+    common, weights = _setup(args)
+    parse_target(target)
+    report = _report(args, target, worker, common, weights)
     print(report)
     return PASSED if report.passed else FAILED
+
+
+def _grade(args: argparse.Namespace) -> int:
+    """Each target in its own worker process: its report, then the table, the JSON and the JUnit XML."""
+    import time
+
+    from manual.errors import ParityInputError
+
+    from . import grading
+    from .process import LearnerProcess
+
+    targets = grading.expand_targets(args.target)
+    grading.check_output_path(args.json, "--json")
+    grading.check_output_path(args.junit_xml, "--junit-xml")
+    common, weights = _setup(args)
+    rows = []
+    for target in targets:
+        start, worker = time.monotonic(), LearnerProcess(timeout=args.timeout, memory_mb=args.memory_mb)
+        try:
+            parse_target(target)
+            rows.append(grading.row_from_report(target, _report(args, target, worker, common, weights),
+                                                time.monotonic() - start))
+        except (UsageError, ParityInputError) as exc:
+            rows.append(grading.row_from_error(target, str(exc), time.monotonic() - start))
+        print(rows[-1].report + "\n")
+    print(grading.summary_table(rows))
+    if args.json:
+        grading.write_json(args.json, rows, "python -m comparisons check " + " ".join(args.target))
+    if args.junit_xml:
+        grading.write_junit(args.junit_xml, rows)
+    return PASSED if all(r.verdict == "passed" for r in rows) else FAILED
 
 
 def run(args: argparse.Namespace) -> int:
     from manual.errors import ParityInputError
 
+    from .grading import has_pattern
     from .process import LearnerProcess
 
     worker = LearnerProcess(timeout=args.timeout, memory_mb=args.memory_mb)
+    grading = len(args.target) > 1 or args.json or args.junit_xml or any(map(has_pattern, args.target))
     try:
         with speaking_cli():
-            return _check(args, worker)
+            return _grade(args) if grading else _check(args, worker)
     except (UsageError, ParityInputError) as exc:
         print("\n".join([f"error: {exc}"] + [f"  {line}" for line in worker.captured.report_lines()]),
               file=sys.stderr)

@@ -2,7 +2,7 @@
 BUGGY lists (name, layer, forward, backward, expected label, words the diagnosis must contain)."""
 import numpy as np
 
-import cs231n as ok
+from . import cs231n as ok
 
 
 def affine_backward_flat_dx(dout, cache):
