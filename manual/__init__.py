@@ -19,14 +19,15 @@ from .losses import (LOSSES, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Huber
                      NLLLoss, SmoothL1Loss, loss_op, make_loss)
 from .losses import REGISTRY as LOSS_REGISTRY
 from .network import Params, Sequential, build_mlp
-from .softmax import LogSoftmax, Softmax, log_softmax, softmax
 from .optim import (OPTIMIZERS, SGD, Adagrad, Adam, AdamW, CosineAnnealingLR, LRScheduler, Optimizer,
                     RMSprop, StepLR, make_optimizer)
+from .softmax import LogSoftmax, Softmax, log_softmax, softmax
 
 __all__ = [
     "ACTIVATION_REGISTRY", "ActivationOp", "ChosenActivation", "ELU", "GELU", "Hardtanh", "SiLU", "Softplus",
     "parse_activation",
-    "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "ArchitectureMismatch", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "NLLLoss", "SmoothL1Loss",
+    "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "ArchitectureMismatch", "BCELoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "NLLLoss", "SmoothL1Loss",
     "LAYER_REGISTRY", "LOSS_REGISTRY", "LayerOp", "LogSoftmax", "LossOp", "Softmax", "log_softmax", "loss_op",
     "softmax",
     "CosineAnnealingLR", "DTypeError", "GradcheckResult", "Identity", "LRScheduler", "LeakyReLU", "Linear",
