@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .labels import LABELS
+from .labels import (BIAS_NOT_SUMMED, CACHE_OFF_BY_ONE, TRANSPOSED, UNKNOWN, WRONG_ACTIVATION_DERIVATIVE,
+                     WRONG_SCALE, produces)
 
 
 @dataclass(frozen=True)
@@ -33,25 +34,26 @@ def _dw_untransposed(a, cfg, dout, ans):
 
 
 AFFINE = (
-    Bug("dx", "transposed", "dx = dout @ w: w is not transposed (dx = dout @ w.T)", _dw_untransposed),
-    Bug("db", "bias_not_summed", "db is the first row of dout, not its sum over the batch",
+    Bug("dx", TRANSPOSED, "dx = dout @ w: w is not transposed (dx = dout @ w.T)", _dw_untransposed),
+    Bug("db", BIAS_NOT_SUMMED, "db is the first row of dout, not its sum over the batch",
         lambda a, cfg, dout, ans: dout[0]),
-    Bug("db", "bias_not_summed", "db averages dout over the batch (dout.mean(0)): sum it (dout.sum(0)); the "
+    Bug("db", BIAS_NOT_SUMMED, "db averages dout over the batch (dout.mean(0)): sum it (dout.sum(0)); the "
                                  "1/N of the mean is already inside dout", lambda a, cfg, dout, ans: dout.mean(0)),
-    Bug("dw", "wrong_scale", "dw is divided by N: the 1/N of the loss's mean is already inside dout, so the layer "
+    Bug("dw", WRONG_SCALE, "dw is divided by N: the 1/N of the loss's mean is already inside dout, so the layer "
                              "only sums (x.T @ dout)", lambda a, cfg, dout, ans: ans.grads["w"] / len(dout)),
 )
 
 RELU = (
-    Bug("dx", "wrong_activation_derivative", "the ReLU mask is taken from dout (dout > 0), not from the input x "
+    Bug("dx", WRONG_ACTIVATION_DERIVATIVE, "the ReLU mask is taken from dout (dout > 0), not from the input x "
                                              "(x > 0, or the output out > 0, which is the same)",
         lambda a, cfg, dout, ans: dout * (dout > 0)),
-    Bug("dx", "wrong_activation_derivative", "dx is the mask alone: dout is not multiplied in (dx = dout * (x > 0))",
+    Bug("dx", WRONG_ACTIVATION_DERIVATIVE, "dx is the mask alone: dout is not multiplied in (dx = dout * (x > 0))",
         lambda a, cfg, dout, ans: (a["x"] > 0) * 1.0),
-    Bug("dx", "wrong_activation_derivative", "no mask: dx = dout passes the gradient through where x <= 0 too",
+    Bug("dx", WRONG_ACTIVATION_DERIVATIVE, "no mask: dx = dout passes the gradient through where x <= 0 too",
         lambda a, cfg, dout, ans: dout),
-    Bug("dx", "wrong_activation_derivative", "dx = dout * relu(x): multiplied by the ReLU's value, not by its "
-                                             "derivative (x > 0)", lambda a, cfg, dout, ans: dout * np.maximum(a["x"], 0)),
+    Bug("dx", WRONG_ACTIVATION_DERIVATIVE, "dx = dout * relu(x): multiplied by the ReLU's value, not by its "
+                                             "derivative (x > 0)",
+        lambda a, cfg, dout, ans: dout * np.maximum(a["x"], 0)),
 )
 
 
@@ -67,16 +69,16 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 CLASSIFICATION = (
-    Bug("dx", "wrong_scale", "N x: dx is not divided by N (the loss is a mean over the batch)",
+    Bug("dx", WRONG_SCALE, "N x: dx is not divided by N (the loss is a mean over the batch)",
         lambda a, cfg, dout, ans: ans.grads["x"] * len(a["x"])),
-    Bug("loss", "wrong_scale", "N x: the loss is summed over the batch, not averaged",
+    Bug("loss", WRONG_SCALE, "N x: the loss is summed over the batch, not averaged",
         lambda a, cfg, dout, ans: ans.out * len(a["x"])),
-    Bug("dx", "unknown", "dx = softmax(x) / N: the 1 of the correct class is not subtracted (dx = (p - onehot(y)) / N)",
+    Bug("dx", UNKNOWN, "dx = softmax(x) / N: the 1 of the correct class is not subtracted (dx = (p - onehot(y)) / N)",
         lambda a, cfg, dout, ans: _softmax(a["x"]) / len(a["x"])),
 )
 
 SVM = (
-    Bug("loss", "unknown", "the correct class's own margin (always 1) is counted: sum over j != y only",
+    Bug("loss", UNKNOWN, "the correct class's own margin (always 1) is counted: sum over j != y only",
         lambda a, cfg, dout, ans: ans.out + 1.0),
 )
 
@@ -88,30 +90,31 @@ def _xhat(a, cfg) -> tuple[np.ndarray, np.ndarray]:
 
 
 BATCHNORM = (
-    Bug("dx", "unknown", "dx = dout * gamma / std: the batch mean and variance are treated as constants; they "
+    Bug("dx", UNKNOWN, "dx = dout * gamma / std: the batch mean and variance are treated as constants; they "
                          "depend on x too (two more terms in dx)",
         lambda a, cfg, dout, ans: dout * a["gamma"] * _xhat(a, cfg)[1]),
-    Bug("dx", "unknown", "the variance's path is missing: dx keeps the mean's term but not the variance's",
+    Bug("dx", UNKNOWN, "the variance's path is missing: dx keeps the mean's term but not the variance's",
         lambda a, cfg, dout, ans: (a["gamma"] * _xhat(a, cfg)[1]) * (dout - dout.mean(0))),
-    Bug("dgamma", "cache_off_by_one", "dgamma = sum(dout * x): the input x is used where the normalised x_hat "
+    Bug("dgamma", CACHE_OFF_BY_ONE, "dgamma = sum(dout * x): the input x is used where the normalised x_hat "
                                       "belongs", lambda a, cfg, dout, ans: (dout * a["x"]).sum(0)),
-    Bug("dgamma", "bias_not_summed", "dgamma averages over the batch instead of summing",
+    Bug("dgamma", BIAS_NOT_SUMMED, "dgamma averages over the batch instead of summing",
         lambda a, cfg, dout, ans: ans.grads["gamma"] / len(dout)),
-    Bug("dbeta", "bias_not_summed", "dbeta averages dout over the batch instead of summing",
+    Bug("dbeta", BIAS_NOT_SUMMED, "dbeta averages dout over the batch instead of summing",
         lambda a, cfg, dout, ans: dout.mean(0)),
 )
 
 DROPOUT = (
-    Bug("dx", "wrong_scale", "dx = dout * mask without the 1/p: inverted dropout scales kept units by 1/p in "
-                             "forward, so backward must scale by 1/p too", lambda a, cfg, dout, ans: ans.grads["x"] * cfg["p"]),
-    Bug("dx", "wrong_activation_derivative", "the dropout mask is not applied in backward: dx = dout / p "
+    Bug("dx", WRONG_SCALE, "dx = dout * mask without the 1/p: inverted dropout scales kept units by 1/p in "
+                             "forward, so backward must scale by 1/p too",
+        lambda a, cfg, dout, ans: ans.grads["x"] * cfg["p"]),
+    Bug("dx", WRONG_ACTIVATION_DERIVATIVE, "the dropout mask is not applied in backward: dx = dout / p "
                                              "everywhere, dropped units included",
         lambda a, cfg, dout, ans: dout / cfg["p"]),
-    Bug("dx", "wrong_activation_derivative", "backward returns dout unchanged: neither the mask nor 1/p is applied",
+    Bug("dx", WRONG_ACTIVATION_DERIVATIVE, "backward returns dout unchanged: neither the mask nor 1/p is applied",
         lambda a, cfg, dout, ans: dout),
-    Bug("out", "wrong_scale", "the kept units are not scaled by 1/p (plain dropout, not inverted dropout)",
+    Bug("out", WRONG_SCALE, "the kept units are not scaled by 1/p (plain dropout, not inverted dropout)",
         lambda a, cfg, dout, ans: ans.out * cfg["p"]),
-    *(Bug(out, "wrong_scale", f"{what} scaled by 1/(1 - p): p taken as the probability of dropping (torch's "
+    *(Bug(out, WRONG_SCALE, f"{what} scaled by 1/(1 - p): p taken as the probability of dropping (torch's "
                               "convention); in CS231n's, p is the probability of keeping",
           lambda a, cfg, dout, ans, out=out: (ans.out if out == "out" else ans.grads["x"]) * cfg["p"] / (1 - cfg["p"]))
       for out, what in (("out", "kept units are"), ("dx", "dx is"))),
@@ -123,11 +126,11 @@ def _flipped_dw(a, cfg, dout, ans):
 
 
 CONV = (
-    Bug("dw", "unknown", "dw is flipped (rotated 180 degrees): the forward is a cross-correlation, so dw is too",
+    Bug("dw", UNKNOWN, "dw is flipped (rotated 180 degrees): the forward is a cross-correlation, so dw is too",
         _flipped_dw),
-    Bug("db", "bias_not_summed", "db sums dout over the batch only (or one sample): sum over N, H' and W'",
+    Bug("db", BIAS_NOT_SUMMED, "db sums dout over the batch only (or one sample): sum over N, H' and W'",
         lambda a, cfg, dout, ans: dout[0].sum((1, 2))),
-    Bug("dw", "wrong_scale", "dw is divided by N: the layer only sums; the loss's 1/N is already inside dout",
+    Bug("dw", WRONG_SCALE, "dw is divided by N: the layer only sums; the loss's 1/N is already inside dout",
         lambda a, cfg, dout, ans: ans.grads["w"] / len(dout)),
 )
 
@@ -147,12 +150,12 @@ def _pool_routes(a, cfg, dout, *, overwrite: bool = False, spread: bool = False)
 
 
 MAX_POOL = (
-    Bug("dx", "unknown", "dx[max] = dout overwrites: where overlapping windows share a max, their gradients must "
-                         "add up (dx[max] += dout)", lambda a, cfg, dout, ans: _pool_routes(a, cfg, dout, overwrite=True)),
-    Bug("dx", "unknown", "dx spreads each window's gradient evenly over the window (average pooling's backward): "
+    Bug("dx", UNKNOWN, "dx[max] = dout overwrites: where overlapping windows share a max, their gradients must "
+                         "add up (dx[max] += dout)",
+        lambda a, cfg, dout, ans: _pool_routes(a, cfg, dout, overwrite=True)),
+    Bug("dx", UNKNOWN, "dx spreads each window's gradient evenly over the window (average pooling's backward): "
                          "only the max receives it", lambda a, cfg, dout, ans: _pool_routes(a, cfg, dout, spread=True)),
 )
 
 ALL = AFFINE + RELU + CLASSIFICATION + SVM + BATCHNORM + DROPOUT + CONV + MAX_POOL
-if not {b.label for b in ALL} <= set(LABELS):
-    raise ImportError(f"undeclared labels in layer bugs: {sorted({b.label for b in ALL} - set(LABELS))}")
+produces(__name__, *sorted({b.label for b in ALL}))

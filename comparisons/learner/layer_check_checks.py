@@ -14,9 +14,12 @@ from .case import Skip
 from .checks import call_finding, check, failed, grouped, probes_of
 from .calls import LearnerSetupError
 from .events import LearnerEvent
+from .labels import BAD_STRUCTURE, MUTATES_INPUT, NON_FINITE, RAISED, UNKNOWN, produces
 from .layer_check_case import LayerCase
 from .layer_check_diagnose import Seen, shape_diagnosis, value_diagnosis
 from .results import CheckResult, LearnerFinding
+
+produces(__name__, BAD_STRUCTURE, MUTATES_INPUT, NON_FINITE, RAISED, UNKNOWN)
 
 
 def _what(case: LayerCase, stage: str) -> str:
@@ -63,10 +66,10 @@ def check_layer_runs(name, fn, case: LayerCase) -> CheckResult:
         if isinstance(c.error, LearnerEvent):
             diag, headline = Diagnosis(c.error.label, c.error.hint), f"{what} {c.error.headline}"
         elif isinstance(c.error, LearnerSetupError):
-            diag, headline = Diagnosis("bad_structure", str(c.error)), "the adapter cannot drive the learner's object"
+            diag, headline = Diagnosis(BAD_STRUCTURE, str(c.error)), "the adapter cannot drive the learner's object"
         else:
             only = f" on {', '.join(probes_of(group))} only" if any(r.stage == c.stage for r in ran) else ""
-            diag, headline = Diagnosis("raised", f"your code raised {type(c.error).__name__}{only}"), f"{what} raised"
+            diag, headline = Diagnosis(RAISED, f"your code raised {type(c.error).__name__}{only}"), f"{what} raised"
         findings.append(call_finding(case, diag, f"{type(c.error).__name__}: {c.error}", headline, wrong=group,
                                      right=[r for r in ran if r.stage == c.stage], at=c.where))
     return failed(findings, f"ran on {len(case.forward_calls)} probes" if not findings else "raised")
@@ -79,7 +82,7 @@ def check_layer_structure(name, fn, case: LayerCase) -> CheckResult:
     if not calls:
         raise Skip("the learner raised on every probe")
     right = [c for c in calls if c.problem is None]
-    findings = [call_finding(case, Diagnosis("bad_structure", g[0].problem), g[0].problem,
+    findings = [call_finding(case, Diagnosis(BAD_STRUCTURE, g[0].problem), g[0].problem,
                              f"{_what(case, g[0].stage)} returned the wrong structure", wrong=g, right=right)
                 for g in grouped(calls, lambda c: c.problem).values()]
     return failed(findings, "structure as documented")
@@ -102,7 +105,8 @@ def check_layer_shapes(name, fn, case: LayerCase) -> CheckResult:
         diag = next((d for c, d in items if c.probe.N > 1), items[0][1])   # N = 1 tells least
         what = "output" if output == "out" else f"d{output}"
         findings.append(call_finding(case, diag, diag.summary, f"{_what(case, items[0][0].stage)} returned the wrong "
-                                     f"shape of {what}", wrong=wrong, right=[c for c in calls if c not in wrong and c.stage == wrong[0].stage],
+                                     f"shape of {what}", wrong=wrong,
+                                     right=[c for c in calls if c not in wrong and c.stage == wrong[0].stage],
                                      name=what))
     return failed(findings, "shapes as documented")
 
@@ -119,7 +123,7 @@ def check_layer_finite(name, fn, case: LayerCase) -> CheckResult:
     large = any(c.probe.extra.get("large") for c in bad)
     hint = ("exp overflows on logits near 800: subtract each row's max before exp (softmax is unchanged by it)"
             if large else "look for log(0), 0/0, exp overflow")
-    diag = Diagnosis("non_finite", f"NaN or Inf returned on finite input (torch's values are finite): {hint}")
+    diag = Diagnosis(NON_FINITE, f"NaN or Inf returned on finite input (torch's values are finite): {hint}")
     c = bad[0]
     names = [n for n, a in zip(["out"] + [f"d{k}" for k in (c.grads or {})], _returned(c)) if not _finite(a)]
     return failed([call_finding(case, diag, f"non-finite {', '.join(names)} on {c.probe.name}",
@@ -139,8 +143,8 @@ def _expected_dx(case: LayerCase, i: int, yours: np.ndarray, torch: np.ndarray) 
         return torch, ""
     expected = torch.copy()
     expected[took] = dout[took]
-    return expected, (f"at x == 0 exactly your dx passes dout on ({int(took.sum())} element(s)): a mask x >= 0; torch's "
-                      "ReLU gives 0 there; both are subgradients, accepted")
+    return expected, (f"where x == 0 exactly ({int(took.sum())} element(s)) your dx passes dout on: a mask x >= 0; "
+                      "torch's ReLU gives 0 there; both are subgradients, accepted")
 
 
 def _judge(case: LayerCase, output: str, calls: list, get: Callable, kind: str, yours_text: str):
@@ -160,7 +164,7 @@ def _judge(case: LayerCase, output: str, calls: list, get: Callable, kind: str, 
         return diffs, None, note
     key = "loss" if kind == "loss" else ("out" if kind == "layer output" else f"d{output}")
     diag = value_diagnosis(case.op, key, seen, case.rtol) or Diagnosis(
-        "unknown", f"no known mistake of {case.op.name} reproduces {key}: compare the figures")
+        UNKNOWN, f"no known mistake of {case.op.name} reproduces {key}: compare the figures")
     worst = max(range(len(diffs)), key=lambda k: diffs[k].rel)
     finding = LearnerFinding(diffs[worst], diag, wrong_on=tuple(c.probe.name for c, d in zip(calls, diffs)
                                                                 if not d.passed),
@@ -221,7 +225,7 @@ def check_layer_no_input_mutation(name, fn, case: LayerCase) -> CheckResult:
             changed.setdefault(n, []).append(c)
     findings = []
     for n, group in changed.items():
-        diag = Diagnosis("mutates_input", f"{_what(case, group[0].stage)} changes {n} in place",
+        diag = Diagnosis(MUTATES_INPUT, f"{_what(case, group[0].stage)} changes {n} in place",
                          "work on copies (x = x.copy()) or avoid -=, *=, x[mask] = 0 on the arrays you are given")
         findings.append(call_finding(case, diag, f"{n} changed by the call", f"{n} modified in place", wrong=group,
                                      right=[c for c in calls if c not in group and c.stage == group[0].stage]))

@@ -18,12 +18,15 @@ from ..report import Diagnosis
 from .case import Skip
 from .checks import check, failed
 from .class_adapter import LearnerSetupError, _build
+from .labels import GRAD_ACCUMULATION, UNKNOWN, produces
 from .layer_check_calls import call_backward, call_forward
 from .layer_check_case import LayerCase
 from .layer_check import make_layer_case, run_layer_checks
 from .layer_check_ops import LayerOp, layer_op
 from .results import CheckResult, LearnerFinding, LearnerReport
 from .spec import LearnerSpecError
+
+produces(__name__, GRAD_ACCUMULATION, UNKNOWN)
 
 PARAM_NAMES = {"w": ("W", "w", "weight", "weights", "kernel"), "b": ("b", "bias", "biases"),
                "gamma": ("gamma", "weight", "scale"), "beta": ("beta", "bias", "shift")}
@@ -120,10 +123,11 @@ def check_layer_repeated_calls(name, fn, case: LayerCase) -> CheckResult:
             continue
         diff = compare_arrays(again.grads[k], torch[k], name=k, kind="grad", rtol=case.rtol)
         summed = compare_arrays(again.grads[k], first.grads[k] + torch[k], name=k, kind="grad", rtol=case.rtol)
-        diag = (Diagnosis("grad_accumulation", f"{grad} accumulates across calls: the second call returned the first "
+        diag = (Diagnosis(GRAD_ACCUMULATION, f"{grad} accumulates across calls: the second call returned the first "
                                                f"call's {grad} + torch's (reset it in backward, or assign, not +=)",
                           f"residual rel {summed.rel:.1e}") if summed.passed else
-                Diagnosis("unknown", f"the second call's {grad} differs from the first's: state is carried between calls"))
+                Diagnosis(UNKNOWN, f"the second call's {grad} differs from the first's: state is carried between "
+                                   "calls"))
         findings.append(LearnerFinding(diff, diag, probe=case.probes[0].name, yours=f"{grad} on the repeated call",
                                        wrong_on=(case.probes[0].name,)))
     return failed(findings, "two more calls give the same gradients" if not findings else "repeated calls disagree")

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..report import Diagnosis
+from .labels import BAD_SHAPE, BIAS_NOT_SUMMED, TRANSPOSED, WRONG_SCALE, WRONG_SIGN, produces
 from .layer_check_ops import LayerOp
 from .layer_check_probes import LayerProbe
 from .scale import best_ratio
+
+produces(__name__, BAD_SHAPE, BIAS_NOT_SUMMED, TRANSPOSED, WRONG_SCALE, WRONG_SIGN)
 
 
 @dataclass
@@ -30,21 +33,21 @@ def shape_diagnosis(op: LayerOp, probe: LayerProbe, name: str, got: tuple, want:
     grad, n = f"d{name}", probe.N
     x = probe.arrays.get("x")
     if name == "x" and x is not None and x.ndim > 2 and got == (n, int(np.prod(x.shape[1:]))):
-        return Diagnosis("bad_shape", f"dx is not reshaped to x's shape: it is {got}, the (N, D) of x.reshape(N, D); "
+        return Diagnosis(BAD_SHAPE, f"dx is not reshaped to x's shape: it is {got}, the (N, D) of x.reshape(N, D); "
                                       f"return dx.reshape(x.shape), {want}")
     if name == "x" and op.config == "conv_param" and len(got) == 4 and got[:2] == want[:2] and \
             all(g == w + 2 * probe.config["pad"] for g, w in zip(got[2:], want[2:])):
-        return Diagnosis("bad_shape", f"dx keeps the zero padding: {got} is the padded input's shape; crop it, "
+        return Diagnosis(BAD_SHAPE, f"dx keeps the zero padding: {got} is the padded input's shape; crop it, "
                                       "dx_pad[:, :, pad:-pad, pad:-pad] (when pad > 0)")
     if len(got) == 2 and got == want[::-1]:
-        return Diagnosis("transposed", f"{grad} has shape {got}, the transpose of {want}")
+        return Diagnosis(TRANSPOSED, f"{grad} has shape {got}, the transpose of {want}")
     if len(want) == 1 and len(got) >= 1 and got[0] == n and got[-1] == want[0]:
-        return Diagnosis("bias_not_summed", f"{grad} keeps one row per sample, {got}: sum it over the batch (axis 0)")
+        return Diagnosis(BIAS_NOT_SUMMED, f"{grad} keeps one row per sample, {got}: sum it over the batch (axis 0)")
     if len(want) == 1 and got in ((), (1,)) and want != (1,):
-        return Diagnosis("bias_not_summed", f"{grad} is a single number: summed over every axis, not over the batch")
+        return Diagnosis(BIAS_NOT_SUMMED, f"{grad} is a single number: summed over every axis, not over the batch")
     if op.name == "conv" and name == "b" and len(got) > 1:
-        return Diagnosis("bias_not_summed", f"db has shape {got}: sum dout over N, H' and W' (axes 0, 2, 3)")
-    return Diagnosis("bad_shape", f"{grad} has shape {got}; {grad} must have {name}'s shape, {want}")
+        return Diagnosis(BIAS_NOT_SUMMED, f"db has shape {got}: sum dout over N, H' and W' (axes 0, 2, 3)")
+    return Diagnosis(BAD_SHAPE, f"{grad} has shape {got}; {grad} must have {name}'s shape, {want}")
 
 
 def _close(a: np.ndarray, b: np.ndarray | None, rtol: float) -> bool:
@@ -84,9 +87,9 @@ def _factor(seen: list[Seen], rtol: float, loss: bool) -> Diagnosis | None:
              ("-1 x", [-1.0] * len(ns), "the sign is flipped"))
     for text, want, meaning in named:
         if all(abs(c - w) <= 10 * rtol * abs(w) for c, w in zip(ratios, want)) and (text == "-1 x" or len(set(ns)) > 1):
-            return Diagnosis("wrong_sign" if text == "-1 x" else "wrong_scale", f"{text}: {meaning}", evidence)
+            return Diagnosis(WRONG_SIGN if text == "-1 x" else WRONG_SCALE, f"{text}: {meaning}", evidence)
     if all(abs(c - ratios[0]) <= 10 * rtol * abs(ratios[0]) for c in ratios):
-        return Diagnosis("wrong_scale", f"{ratios[0]:.4g} x, a constant factor", evidence)
+        return Diagnosis(WRONG_SCALE, f"{ratios[0]:.4g} x, a constant factor", evidence)
     return None
 
 
@@ -102,6 +105,6 @@ def value_diagnosis(op: LayerOp, output: str, seen: list[Seen], rtol: float) -> 
     square = [s for s in seen if s.torch.ndim == 2 and s.torch.shape[0] == s.torch.shape[1]]
     if square and _explains(seen, lambda s: s.torch.T if s.torch.ndim == 2 and s.torch.shape[0] == s.torch.shape[1]
                             else None, rtol):
-        return Diagnosis("transposed", f"{output} is the transpose of torch's (a square probe, where the shapes "
+        return Diagnosis(TRANSPOSED, f"{output} is the transpose of torch's (a square probe, where the shapes "
                                        f"agree): compute it as {'x.T @ dout' if output == 'dw' else 'its transpose'}")
     return None

@@ -8,10 +8,13 @@ from ..compare import compare_arrays
 from ..report import Diagnosis
 from .case import Skip
 from .checks import call_finding, check, failed
+from .labels import UNKNOWN, produces
 from .layer_check_case import LayerCase
 from .layer_check_checks import usable
 from .layer_check_torch import running_stats
 from .results import CheckResult, LearnerFinding
+
+produces(__name__, UNKNOWN)
 
 RATE_SIGMAS = 5.0      # the keep rate may be this many binomial standard deviations from p
 RATE_MIN_UNITS = 1000  # probes with fewer units say too little about the rate
@@ -22,12 +25,12 @@ def _stats_diagnosis(call, cfg: dict, name: str, rtol: float) -> Diagnosis:
     x, m = np.asarray(call.probe.arrays["x"], np.float64), cfg["momentum"]
     batch = x.mean(0) if name == "running_mean" else x.var(0)
     if yours.shape == old.shape and np.allclose(yours, old, rtol=rtol, atol=0):
-        return Diagnosis("unknown", f"{name} is not updated: write it back, bn_param['{name}'] = m * old + (1 - m) "
+        return Diagnosis(UNKNOWN, f"{name} is not updated: write it back, bn_param['{name}'] = m * old + (1 - m) "
                                     f"* batch")
     if yours.shape == old.shape and np.allclose(yours, (1 - m) * old + m * batch, rtol=rtol, atol=0):
-        return Diagnosis("unknown", f"momentum applied the wrong way round: {name} = (1 - m) * old + m * batch; "
+        return Diagnosis(UNKNOWN, f"momentum applied the wrong way round: {name} = (1 - m) * old + m * batch; "
                                     f"CS231n keeps m of the old value (torch's momentum is CS231n's 1 - m)")
-    return Diagnosis("unknown", f"{name} is neither CS231n's m * old + (1 - m) * batch (biased variance) nor torch's")
+    return Diagnosis(UNKNOWN, f"{name} is neither CS231n's m * old + (1 - m) * batch (biased variance) nor torch's")
 
 
 @check
@@ -79,7 +82,7 @@ def check_keep_rate(name, fn, case: LayerCase) -> CheckResult:
                        "p is the probability of keeping: mask = np.random.rand(*x.shape) < p")
         else:
             summary = "the share of kept units is neither p nor 1 - p"
-        findings.append(call_finding(case, Diagnosis("unknown", summary), f"kept {rate:.1%} of {n} units with "
+        findings.append(call_finding(case, Diagnosis(UNKNOWN, summary), f"kept {rate:.1%} of {n} units with "
                                      f"p={p} (expected {p:.0%} +- {RATE_SIGMAS * sd:.1%})", "dropout keeps the wrong "
                                      "share of units", wrong=[c], name="keep rate"))
     return failed(findings, f"keep rate within {RATE_SIGMAS:g} sd of p on {len(calls)} probe(s)")

@@ -230,3 +230,54 @@ def test_a_class_without_forward_is_told_what_the_command_calls(learner, capsys)
     out = capsys.readouterr().out
     assert "Net has no method 'forward' for forward; the check command calls forward(X), then backward(X, y, lr): " \
            "give the class those methods" in out and "forward=..." not in out
+
+
+@pytest.fixture
+def submissions(tmp_path):
+    """A folder of two submissions: one correct grad_fn, one N x off."""
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for name, scale in (("alice", "1"), ("bob", "y.size")):
+        (folder / f"{name}.py").write_text(textwrap.dedent(GRAD).replace("SCALE", scale))
+    return folder
+
+
+def test_grading_a_folder_writes_rows_json_and_junit_and_exits_1(capsys, submissions, tmp_path):
+    import json
+    import xml.etree.ElementTree as ET
+
+    out_json, out_xml = tmp_path / "results.json", tmp_path / "results.xml"
+    code = main(["check", f"{submissions}/*.py:grad_fn", *NET, "--json", str(out_json), "--junit-xml", str(out_xml)])
+    out = capsys.readouterr().out
+    assert code == 1
+    rows = json.loads(out_json.read_text())["rows"]
+    assert [(Path(r["target"]).name, r["verdict"], r["label"]) for r in rows] == [
+        ("alice.py:grad_fn", "passed", ""), ("bob.py:grad_fn", "failed", "wrong_scale")]
+    assert rows[1]["layer"] == "layer 0 (Linear 2->4)" and all(r["seconds"] > 0 for r in rows)
+    suite = ET.parse(out_xml).getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("2", "1", "0")
+    assert [c.find("failure") is not None for c in cases] == [False, True]
+    assert cases[1].find("failure").get("type") == "wrong_scale"
+    assert "file" in out and "2 file(s): 1 passed, 1 failed, 0 error" in out
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".grading-")]   # no temporary file left
+
+
+def test_grading_only_good_files_exits_0_and_a_file_that_does_not_load_is_an_error_row(capsys, submissions):
+    (submissions / "bob.py").unlink()
+    assert main(["check", f"{submissions}/alice.py:grad_fn", f"{submissions}/alice.py:grad_fn", *NET]) == 0
+    (submissions / "carol.py").write_text("x = 1 / 0\n")
+    assert main(["check", f"{submissions}/*.py:grad_fn", *NET]) == 1
+    out = capsys.readouterr().out
+    assert "carol.py:grad_fn  error" in out and "1 passed, 0 failed, 1 error" in out
+
+
+@pytest.mark.parametrize("flag", ["--json", "--junit-xml"])
+def test_a_missing_output_folder_is_refused_before_any_work(capsys, submissions, tmp_path, flag):
+    code, out, err = run_main(capsys, f"{submissions}/*.py:grad_fn", *NET, flag, tmp_path / "none" / "r.out")
+    assert code == 2 and out == "" and "no such folder" in err and "nothing was checked" in err
+
+
+def test_a_pattern_that_matches_nothing_is_a_usage_error(capsys, tmp_path):
+    code, _, err = run_main(capsys, f"{tmp_path}/*.py:grad_fn", *NET)
+    assert code == 2 and "no Python file matches" in err
