@@ -30,7 +30,7 @@ from .trace import learner_name
 
 def _header(case: LayerCase, first_line: str | None = None) -> list[str]:
     return [first_line or f"layer     {case.op.contract()}",
-            f"probes    {'; '.join(p.name for p in case.probes)} (seed {case.seed}, {case.dtype})",
+            f"probes    {'; '.join(p.describe() for p in case.probes)} (seed {case.seed}, {case.dtype})",
             f"judged    rel error <= {case.rtol:.0e} against torch autograd in float64 (relative to max|torch| "
             f"of each tensor)"]
 

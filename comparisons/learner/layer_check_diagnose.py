@@ -79,7 +79,7 @@ def _factor(seen: list[Seen], rtol: float, loss: bool) -> Diagnosis | None:
     if not all(fits) or all(abs(c - 1) <= rtol for c in ratios):
         return None
     ns = [s.probe.N for s in seen]
-    evidence = "ratio to torch " + ", ".join(f"{c:.4g} on {s.probe.name.split(':')[0]}" for c, s in zip(ratios, seen))
+    evidence = "ratio to torch " + ", ".join(f"{c:.4g} on {s.probe.name}" for c, s in zip(ratios, seen))
     named = (("N x", [float(n) for n in ns], "multiplied by N: " + (
                  "summed over the batch instead of averaged" if loss else "the layer should not rescale dout")),
              ("1/N x", [1.0 / n for n in ns], "divided by N: the 1/N of the loss's mean is already inside dout; the "

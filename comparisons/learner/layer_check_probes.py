@@ -30,6 +30,10 @@ class LayerProbe:
     kinks: np.ndarray | None = None     # relu: where x == 0 exactly (either subgradient is accepted)
     extra: dict = field(default_factory=dict)
 
+    def describe(self) -> str:
+        """'N=3, x of 3 axes: x (3, 2, 4), w (8, 5), b (5,)'."""
+        return f"{self.name}: " + ", ".join(f"{k} {tuple(v.shape)}" for k, v in self.arrays.items() if v.ndim)
+
     @property
     def N(self) -> int:
         return int(next(iter(self.arrays.values())).shape[0])
@@ -49,13 +53,9 @@ def _away(a: np.ndarray, gap: float = KINK_GAP) -> np.ndarray:
     return np.where(a >= 0, np.maximum(a, gap), np.minimum(a, -gap))
 
 
-def _shape(arrays: dict) -> str:
-    return ", ".join(f"{k} {tuple(v.shape)}" for k, v in arrays.items() if v.ndim)
-
-
 def _probe(name: str, arrays: dict, dtype, **kw) -> LayerProbe:
     arrays = {k: np.asarray(v, dtype if np.asarray(v).dtype.kind == "f" else None) for k, v in arrays.items()}
-    return LayerProbe(f"{name}: {_shape(arrays)}", arrays, **kw)
+    return LayerProbe(name, arrays, **kw)
 
 
 def affine(rng: np.random.Generator, dtype) -> list[LayerProbe]:

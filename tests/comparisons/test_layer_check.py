@@ -58,7 +58,8 @@ def test_the_report_names_the_output_the_worst_element_and_the_likely_bug():
     text = str(check_layer_fn(affine_forward, affine_backward_db_mean, layer="affine"))
     assert "FAILED, 1 of 7 checks failed (check_backward_matches_torch)" in text
     assert "[1] check_backward_matches_torch: grad of b, your db = affine_backward_db_mean(...)[2]" in text
-    assert "worst     [2] on N=4, square w" in text and "yours=+1.24545  torch=+4.98181" in text
+    assert "probes    wrong on N=3, x of 3 axes, N=4, square w; right on N=1\n" in text
+    assert "worst     [2] on N=4, square w  " in text and "yours=+1.24545  torch=+4.98181" in text
     assert "likely    [bias_not_summed] db averages dout over the batch (dout.mean(0))" in text
     assert "right on N=1" in text
     assert text.endswith("rerun     check_layer_fn(affine_forward, affine_backward_db_mean, layer='affine', seed=0, "

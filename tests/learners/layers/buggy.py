@@ -99,10 +99,12 @@ def max_pool_backward_overwrite(dout, cache):
     x, pool_param = cache
     ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
     dx = np.zeros_like(x)
-    for n, c, i, j in np.ndindex(*dout.shape):
-        window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
-        r, q = np.unravel_index(np.argmax(window), window.shape)
-        dx[n, c, i * s + r, j * s + q] = dout[n, c, i, j]
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            window = x[:, :, i * s:i * s + ph, j * s:j * s + pw]
+            is_max = window == window.max(axis=(2, 3), keepdims=True)
+            region = dx[:, :, i * s:i * s + ph, j * s:j * s + pw]
+            region[is_max] = np.broadcast_to(dout[:, :, i:i + 1, j:j + 1], window.shape)[is_max]   # = instead of +=
     return dx
 
 
