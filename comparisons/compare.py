@@ -97,12 +97,19 @@ def magnitude(expected, scale: float = 0.0) -> float:
     return max(float(np.max(e, initial=0.0, where=np.isfinite(e))), scale)
 
 
+def allowed(abs_expected: np.ndarray, *, rtol: float, atol: float, size: float) -> np.ndarray | float:
+    """The rule's bound on |actual - expected|: rtol * |expected| + atol * S (S = size, from magnitude)."""
+    return atol * size if rtol == 0 else rtol * abs_expected + atol * size
+
+
 def within(actual, expected, *, rtol: float, atol: float, scale: float = 0.0) -> np.ndarray:
     """Element-wise, the one rule: |actual - expected| <= rtol * |expected| + atol * S, S = magnitude(expected,
-    scale); equal values (an infinity on both sides) pass, NaN never does. Compared in float64."""
+    scale); equal values (an infinity on both sides) pass, NaN never does, nothing else is near an infinity.
+    Compared in float64."""
     a, e = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
-    with np.errstate(invalid="ignore"):
-        return (a == e) | (np.abs(a - e) <= rtol * np.abs(e) + atol * magnitude(e, scale))
+    same, finite = a == e, np.isfinite(e)
+    diff = np.abs(np.subtract(a, e, out=np.zeros(np.broadcast(a, e).shape), where=~same & finite))
+    return same | (finite & (diff <= allowed(np.abs(e), rtol=rtol, atol=atol, size=magnitude(e, scale))))
 
 
 def compare_arrays(manual, torch_value, *, name: str, kind: str, rtol: float, layer: str | None = None,
@@ -129,13 +136,13 @@ def compare_arrays(manual, torch_value, *, name: str, kind: str, rtol: float, la
         d.rel = d.max_abs = float("inf")
         d.worst_index = first
         return d
-    diff = np.abs(a64 - b64)
-    size = magnitude(b64, scale)
+    diff, abs_b = np.abs(a64 - b64), np.abs(b64)
+    size = max(float(abs_b.max()), scale)  # magnitude(b64, scale): every element is finite here
     d.max_abs = float(diff.max())
     d.rel = d.max_abs / size if size > 0 else (0.0 if d.max_abs == 0 else float("inf"))
-    if allowance is None:
+    if allowance is None:  # the rule with rtol 0 and atol = the tensor-wise rtol
         flat = int(np.argmax(diff))
-        d.bad = int((~within(a64, b64, rtol=0.0, atol=rtol, scale=scale)).sum())
+        d.bad = int((diff > allowed(abs_b, rtol=0.0, atol=rtol, size=size)).sum())
     else:
         allow = np.broadcast_to(np.asarray(allowance, np.float64), diff.shape)
         over = diff / allow

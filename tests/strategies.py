@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import manual
-from comparisons.compare import magnitude, within
+from comparisons.compare import allowed, magnitude, within
 
 # rtol and atol come together, by dtype, for comparisons.compare.within (the project's one comparison rule):
 # |actual - expected| <= rtol * |expected| + atol * S, S = max(scale, max|expected|), `scale` the largest magnitude
@@ -34,13 +34,13 @@ def assert_close(actual, expected, where: str, scale: float = 1.0) -> None:
     tol = TOLERANCES[expected.dtype]
     ok = within(actual, expected, rtol=tol["rtol"], atol=tol["atol"], scale=scale)
     if not ok.all():
-        bound = tol["rtol"] * np.abs(expected) + tol["atol"] * magnitude(expected, scale)
+        size = magnitude(expected, scale)
+        bound = np.broadcast_to(allowed(np.abs(expected), rtol=tol["rtol"], atol=tol["atol"], size=size), ok.shape)
         diff = np.abs(actual.astype(np.float64) - expected)
-        worst = np.unravel_index(int(np.argmax(np.where(ok, -np.inf, diff - bound))), ok.shape)
+        worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(ok, -np.inf, diff - bound))), ok.shape))
         raise AssertionError(f"{where}: {int((~ok).sum())}/{ok.size} elements off (rtol {tol['rtol']:.0e}, atol "
-                             f"{tol['atol']:.0e} x {magnitude(expected, scale):.3g}); worst {list(worst)}: actual "
-                             f"{actual[worst]!r}, expected {expected[worst]!r}, |diff| {diff[worst]:.2e} > "
-                             f"allowed {bound[worst]:.2e}")
+                             f"{tol['atol']:.0e} x {size:.3g}); worst {list(worst)}: actual {actual[worst].item()!r}, "
+                             f"expected {expected[worst].item()!r}, |diff| {diff[worst]:.2e} > allowed {bound[worst]:.2e}")
 
 
 def _floats(lo: float = -3.0, hi: float = 3.0):
