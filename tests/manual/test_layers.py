@@ -7,8 +7,16 @@ import torch
 from hypothesis import given
 from strategies import assert_close, shapes
 
-from manual import (DTypeError, Identity, LeakyReLU, Linear, ReLU, ShapeError, Sigmoid, Tanh, numerical_gradient,
-                    relative_error)
+from layer_parity import check_finite_diff, check_parity
+
+from manual import (DTypeError, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, ShapeError, Sigmoid, Softmax, Tanh,
+                    numerical_gradient, relative_error)
+from manual.conv import Conv2d
+from manual.layer_registry import REGISTRY as LAYER_REGISTRY
+from manual.dropout import Dropout
+from manual.flatten import Flatten
+from manual.norm import BatchNorm1d, LayerNorm
+from manual.pool import AvgPool2d, MaxPool2d
 from manual.gradcheck import GOOD
 from torch_ref import to_tensor, torch_dtype, torch_layer
 from torch_ref.weights import to_manual_layout, to_torch_layout
@@ -70,6 +78,44 @@ def test_leaky_relu_default_slope(dtype): check_layer_parity(LeakyReLU(), dtype=
 def test_leaky_relu_custom_slope(dtype): check_layer_parity(LeakyReLU(0.2), dtype=dtype)
 def test_sigmoid(dtype): check_layer_parity(Sigmoid(), dtype=dtype)
 def test_tanh(dtype): check_layer_parity(Tanh(), dtype=dtype)
+
+
+def _dropout(dtype):
+    layer = Dropout(0.3)
+    layer.mask = np.random.default_rng(5).random((4, 5)) > 0.3     # fixed: finite differences need one mask
+    return layer
+
+
+# one case per entry of manual/layer_registry.py, x's shape beside it (tests/test_registries.py checks the keys)
+REGISTERED = {
+    "linear": (lambda dt: Linear(5, 3, dtype=dt), (4, 5)),
+    "conv2d": (lambda dt: Conv2d(2, 3, 3, stride=1, padding=1, dilation=1, dtype=dt), (2, 2, 5, 5)),
+    "max_pool2d": (lambda dt: MaxPool2d(2), (2, 2, 4, 4)),
+    "avg_pool2d": (lambda dt: AvgPool2d(2, padding=1), (2, 2, 4, 4)),
+    "flatten": (lambda dt: Flatten(), (2, 3, 2, 2)),
+    "batch_norm1d": (lambda dt: BatchNorm1d(4, dtype=dt), (6, 4)),
+    "layer_norm": (lambda dt: LayerNorm(4, dtype=dt), (3, 4)),
+    "dropout": (_dropout, (4, 5)),
+    "softmax": (lambda dt: Softmax(), (4, 5)),
+    "log_softmax": (lambda dt: LogSoftmax(), (4, 5)),
+}
+
+
+@pytest.mark.parametrize("name", REGISTERED)
+def test_registered_layer_matches_its_twin(name, dtype):
+    """layer_parity's check (1e-12 in float64, rounding bounds in float32) reads torch's gradients in torch's
+    layout, so a layer with transposed arrays (Linear) goes through check_layer_parity, which converts."""
+    make, shape = REGISTERED[name]
+    if LAYER_REGISTRY[name].transposed:
+        check_layer_parity(make(dtype), shape, dtype)
+    else:
+        check_parity(make, shape, dtype)
+
+
+@pytest.mark.parametrize("name", REGISTERED)
+def test_registered_layer_matches_finite_differences(name):
+    make, shape = REGISTERED[name]
+    check_finite_diff(make(np.float64), shape)
 
 
 EDGES = np.array([[-1000.0, -40.0, -1e-300, -0.0, 0.0, 1e-300, 40.0, 1000.0]])

@@ -10,6 +10,7 @@ from comparisons.parity.trainers import ManualTrainer, TorchTrainer
 from comparisons.parity.trajectory import compare_trajectory
 from manual import (BCEWithLogitsLoss, CrossEntropyLoss, DTypeError, HuberLoss, L1Loss, MSELoss, NLLLoss,
                     ParityInputError, ShapeError, SmoothL1Loss, UnknownNameError)
+from manual.gradcheck import GOOD
 from torch_ref import mirror_loss, target_tensor, to_tensor
 
 RTOL = {np.float64: 1e-12, np.float32: 2e-6}   # float32: a few ulps of each value (sums of <= 40 terms)
@@ -27,6 +28,10 @@ def data(kind: str, dtype, seed: int = 0, scale: float = 3.0):
         return x, (p / p.sum(1, keepdims=True)).astype(dtype)
     if kind == "binary":
         return x, rng.randint(0, 2, size=(N, C)).astype(dtype)
+    if kind == "probability":     # BCELoss: probabilities in (0, 1) against 0/1 targets
+        return (1 / (1 + np.exp(-x))).astype(dtype), rng.randint(0, 2, size=(N, C)).astype(dtype)
+    if kind == "one_hot":
+        return x, np.eye(C, dtype=dtype)[rng.randint(0, C, size=N)]
     return x, (x + rng.randn(N, C) * rng.choice([0.1, 3.0], size=(N, C))).astype(dtype)
 
 
@@ -70,6 +75,41 @@ CASES = {
     "nll": (lambda r: NLLLoss(reduction=r), "index"),
     "nll weight": (lambda r: NLLLoss(weight=np.array([1.0, 2.0, 0.5, 3.0]), reduction=r), "index"),
 }
+
+
+# every entry of manual/losses/registry.py by name, with the data its parity and gradient tests draw
+# (tests/test_registries.py checks the keys)
+REGISTERED = {"mse": "regression", "sum": "regression", "half_sum": "regression", "half_mse": "regression",
+              "half_sum_mean": "regression", "bce": "probability", "bce_sum": "probability",
+              "bce_with_logits": "binary", "cross_entropy": "one_hot", "cross_entropy_sum": "one_hot", "nll": "index",
+              "l1": "regression", "smooth_l1": "regression", "huber": "regression"}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", REGISTERED)
+def test_registered_loss_matches_its_twin(name, dtype):
+    assert_parity(manual.make_loss(name), *data(REGISTERED[name], dtype))
+
+
+@pytest.mark.parametrize("name", REGISTERED)
+def test_registered_loss_matches_finite_differences(name):
+    """dL/dyhat against central differences of L, float64. Inputs of scale 1 (BCE's probabilities within
+    about (0.05, 0.95)): near 0 or 1 the curvature 1/p**2 makes the differences' own error exceed GOOD."""
+    x, y = data(REGISTERED[name], np.float64, seed=1, scale=1.0)
+    loss = manual.make_loss(name)
+    loss.forward(x, y)
+    analytic = loss.backward()
+    numeric, _ = manual.numerical_gradient(lambda: float(loss.forward(x, y)), x)
+    err = manual.relative_error(analytic, numeric)
+    assert err.max() < GOOD, f"{name}: rel err {err.max():.1e}"
+
+
+def test_registered_coefficient_is_the_reduction():
+    """L = coefficient(N, K) * sum of the terms (reduction 'none' of the same class), for every entry."""
+    for name, op in manual.LOSS_REGISTRY.items():
+        x, y = data(REGISTERED[name], np.float64)
+        terms = type(op.build())(reduction="none").forward(x, y) if op.cls is not manual.MSELoss else (x - y) ** 2
+        assert np.isclose(op.build().forward(x, y), op.coefficient(N, C) * terms.sum(), rtol=1e-14), name
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
