@@ -40,7 +40,8 @@ def assert_close(actual, expected, where: str, scale: float = 1.0) -> None:
         worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(ok, -np.inf, diff - bound))), ok.shape))
         raise AssertionError(f"{where}: {int((~ok).sum())}/{ok.size} elements off (rtol {tol['rtol']:.0e}, atol "
                              f"{tol['atol']:.0e} x {size:.3g}); worst {list(worst)}: actual {actual[worst].item()!r}, "
-                             f"expected {expected[worst].item()!r}, |diff| {diff[worst]:.2e} > allowed {bound[worst]:.2e}")
+                             f"expected {expected[worst].item()!r}, |diff| {diff[worst]:.2e} > "
+                             f"allowed {bound[worst]:.2e}")
 
 
 def _floats(lo: float = -3.0, hi: float = 3.0):

@@ -138,7 +138,8 @@ def check_grad_matches_finite_diff(name, fn, case: Case) -> CheckResult:
                 err = 0.0 if kink else float(relative_error(np.float64(a), np.float64(numeric), floor))
                 if err > worst:
                     at = ", ".join(str(int(j)) for j in index)
-                    worst, where = err, f"{case.spec.param_name(k, w)}[{at}]: yours {a:+.6g}, finite diff {numeric:+.6g}"
+                    worst, where = err, (f"{case.spec.param_name(k, w)}[{at}]: yours {a:+.6g}, "
+                                         f"finite diff {numeric:+.6g}")
     if worst <= rtol:
         msg = (f"your gradient is right for your own loss (finite differences agree to rel {worst:.0e}), but "
                f"your loss is not the declared one ({case.spec.loss})")
