@@ -17,7 +17,7 @@ BLOCK = re.compile(r"<!-- readme-check -->\n```console\n\$ python -m comparisons
 
 # rounding-level figures (1e-9 and below, e.g. "rel 4e-15", "0e+00") depend on the machine's BLAS and
 # summation order; everything else the tool prints must match the README exactly
-ROUNDING = re.compile(r"\b\d(?:\.\d+)?e(?:-(?:09|[1-9]\d)|\+00)\b")
+ROUNDING = re.compile(r"\b\d(?:\.\d+)?e-(?:09|[1-9]\d)\b|(?<![\d.])0(?:\.0+)?e\+00\b")
 
 
 def normalised(text: str) -> str:

@@ -89,7 +89,7 @@ def rerun_hint(fn, spec: LearnerSpec, kind: str, lr, steps) -> str:
     return f"check_{kind}_fn(<your function>, {args})"
 
 
-def _validate(on_fail: str, waivers: dict | None, names: list[str]) -> dict:
+def validate_waivers(on_fail: str, waivers: dict | None, names: list[str]) -> dict:
     if on_fail not in ("report", "raise"):
         raise LearnerSpecError(f"on_fail must be 'report' or 'raise', got {on_fail!r}")
     waivers = dict(waivers or {})
@@ -103,17 +103,28 @@ def run_checks(case: Case, *, on_fail: str = "report", waivers: dict | None = No
                callback: Callable[[CheckResult], None] | None = None) -> LearnerReport:
     """Run every check that applies, in order; waived failures are kept but do not fail the report."""
     checks = checks_for(case.kind)
-    waivers = _validate(on_fail, waivers, [c.__name__ for c in checks])
+    waivers = validate_waivers(on_fail, waivers, [c.__name__ for c in checks])
     report = LearnerReport(f"check_{case.kind}_fn({case.name})", rerun=case.rerun,
                            header=[f"network   {case.spec.describe()}"] + describe_probes(case.spec, case.probes))
+    for result in run_in_order(checks, case, case.fn, report, waivers, callback):
+        if result.check == "check_runs" and case.precision_note:
+            report.header.append(case.precision_note)
+    _note_stop(report)
+    if on_fail == "raise":
+        report.raise_if_failed()
+    return report
+
+
+def run_in_order(checks, case, fn, report: LearnerReport, waivers: dict,
+                 callback: Callable[[CheckResult], None] | None = None):
+    """Run each check on fn, record its result in report (a failure waived only if the run did not end), and
+    yield it; used by check_grad_fn/check_step_fn and the layer checks alike."""
     for chk in checks:
         try:
-            result = chk(case.name, case.fn, case)
+            result = chk(case.name, fn, case)
         except CheckInterrupted as exc:
             exc.context.insert(0, chk.__name__)
             raise
-        if result.check == "check_runs" and case.precision_note:
-            report.header.append(case.precision_note)
         ended = any(f.label in EVENT_LABELS for f in result.findings)   # an exit, a hang, ...: never waived
         if result.status == "failed" and result.check in waivers and not ended:
             result.status, result.message = "waived", f"{waivers[result.check]} (it failed: {result.message})"
@@ -122,12 +133,9 @@ def run_checks(case: Case, *, on_fail: str = "report", waivers: dict | None = No
         report.diffs += result.diffs if result.status != "waived" else []
         report.notes += [result.note] if result.note else []
         report.results.append(result)
+        yield result
         if callback:
             callback(result)
-    _note_stop(report)
-    if on_fail == "raise":
-        report.raise_if_failed()
-    return report
 
 
 def _note_stop(report: LearnerReport) -> None:

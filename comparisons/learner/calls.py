@@ -19,10 +19,13 @@ import manual
 
 from .class_adapter import LearnerSetupError  # noqa: F401 (re-exported)
 from .events import CheckInterrupted, LearnerEvent, event_from
+from .labels import BAD_SHAPE, BAD_STRUCTURE, BIAS_NOT_SUMMED, TRANSPOSED, produces
 from .spec import LearnerSpec
 from .trace import learner_location, short_path  # noqa: F401 (re-exported)
 from .wire import Opaque
 from .probes import Probe
+
+produces(__name__, BAD_STRUCTURE, BAD_SHAPE, TRANSPOSED, BIAS_NOT_SUMMED)
 
 Tensor = tuple[int, int]
 
@@ -122,15 +125,15 @@ def describe(x) -> str:
 def _pairs(seq, spec: LearnerSpec, what: str) -> tuple[list | None, Problem | None]:
     n = spec.n_linear
     if not isinstance(seq, (list, tuple)):
-        return None, Problem("bad_structure", f"{what} must be a list of (W, b) pairs, one per Linear layer; "
+        return None, Problem(BAD_STRUCTURE, f"{what} must be a list of (W, b) pairs, one per Linear layer; "
                                               f"got {describe(seq)}")
     if len(seq) != n:
-        return None, Problem("bad_structure", f"{what} has {len(seq)} entries, but sizes {list(spec.sizes)} "
+        return None, Problem(BAD_STRUCTURE, f"{what} has {len(seq)} entries, but sizes {list(spec.sizes)} "
                                               f"have {n} Linear layer(s): one (W, b) pair per layer")
     out = []
     for k, pair in enumerate(seq):
         if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
-            return None, Problem("bad_structure", f"{what}[{k}] must be a (W, b) pair; got {describe(pair)}")
+            return None, Problem(BAD_STRUCTURE, f"{what}[{k}] must be a (W, b) pair; got {describe(pair)}")
         arrays = []
         for w, a in enumerate(pair):
             try:
@@ -138,7 +141,7 @@ def _pairs(seq, spec: LearnerSpec, what: str) -> tuple[list | None, Problem | No
             except Exception:  # ragged lists and the like
                 arr = np.asarray(None)
             if arr.dtype.kind not in "fiu":
-                return None, Problem("bad_structure", f"{what}[{k}][{w}] is not an array of numbers; got "
+                return None, Problem(BAD_STRUCTURE, f"{what}[{k}][{w}] is not an array of numbers; got "
                                                       f"{describe(a)}", (k, w))
             arrays.append(arr)
         out.append(tuple(arrays))
@@ -156,13 +159,13 @@ def _scalar(x) -> float | None:
 def parse_grad(raw, spec: LearnerSpec, call: Call):
     """(loss, [(dW, db), ...]) -> (loss or None, pairs, None), or (None, None, Problem)."""
     if not (isinstance(raw, (list, tuple)) and len(raw) == 2):
-        return None, None, Problem("bad_structure", f"grad_fn must return (loss, grads) with grads = [(dW, db), "
+        return None, None, Problem(BAD_STRUCTURE, f"grad_fn must return (loss, grads) with grads = [(dW, db), "
                                                     f"...]; got {describe(raw)}")
     loss, grads = raw
     if loss is not None and _scalar(loss) is None:
         if _scalar(grads) is not None:
-            return None, None, Problem("bad_structure", "grad_fn returned (grads, loss): return (loss, grads)")
-        return None, None, Problem("bad_structure", f"the loss (first item returned) must be a number or None; "
+            return None, None, Problem(BAD_STRUCTURE, "grad_fn returned (grads, loss): return (loss, grads)")
+        return None, None, Problem(BAD_STRUCTURE, f"the loss (first item returned) must be a number or None; "
                                                     f"got {describe(loss)}")
     pairs, problem = _pairs(grads, spec, "grads")
     return (None if loss is None else _scalar(loss)), pairs, problem
@@ -174,7 +177,7 @@ def parse_step(raw, spec: LearnerSpec, call: Call):
         if any(name.startswith("params") for name in call.mutated):
             raw = call.passed
         else:
-            return None, None, Problem("bad_structure", "step_fn returned None and changed nothing: return the "
+            return None, None, Problem(BAD_STRUCTURE, "step_fn returned None and changed nothing: return the "
                                                         "new params [(W, b), ...]")
     pairs, problem = _pairs(raw, spec, "new params")
     return None, pairs, problem
@@ -187,14 +190,14 @@ def shape_problems(call: Call, spec: LearnerSpec, kind: str) -> list[Problem]:
     expected = [spec.expected_shapes(k) for k in range(spec.n_linear)]
     got = [(tuple(W.shape), tuple(b.shape)) for W, b in call.pairs]
     if not all(map(_fits, got, expected)) and all(map(_fits, got[::-1], expected)):
-        return [Problem("bad_structure", "the pairs come in reverse order (output layer first): return them "
+        return [Problem(BAD_STRUCTURE, "the pairs come in reverse order (output layer first): return them "
                                          "input layer first")]
     out = []
     for k, ((w_shape, b_shape), (w_want, b_ok)) in enumerate(zip(got, expected)):
         layer = spec.layer_label(k)
         if w_shape != w_want:
-            label = "transposed" if w_shape == w_want[::-1] else "bad_shape"
-            hint = ", its transpose" if label == "transposed" else ""
+            label = TRANSPOSED if w_shape == w_want[::-1] else BAD_SHAPE
+            hint = ", its transpose" if label == TRANSPOSED else ""
             out.append(Problem(label, f"{what[0]} of {layer} has shape {w_shape}, expected {w_want}{hint}", (k, 0)))
         if b_shape not in b_ok:
             out.append(Problem(*_bias_problem(b_shape, b_ok, n, spec.layout), (k, 1)))
@@ -210,15 +213,15 @@ def _bias_problem(shape: tuple, accepted: list, n: int, layout: str) -> tuple[st
     n_out = accepted[0][0] if layout == "column" else accepted[0][-1]
     per_sample = (n, n_out) if layout == "row" else (n_out, n)
     if n > 1 and shape == per_sample:
-        return "bias_not_summed", "one entry per sample: sum it over the batch"
+        return BIAS_NOT_SUMMED, "one entry per sample: sum it over the batch"
     if n == 1 and shape in ((1,), (1, 1)) and n_out != 1:
-        return "bias_not_summed", (f"one number where {n_out} belong: summed over the feature axis (one entry "
+        return BIAS_NOT_SUMMED, (f"one number where {n_out} belong: summed over the feature axis (one entry "
                                    "per sample, and N=1 here) or over every axis; sum over the batch only (axis 0)")
     if shape in ((), (1,), (1, 1)) and n_out != 1:
-        return "bias_not_summed", "a single number: summed over every axis, not over the batch only"
+        return BIAS_NOT_SUMMED, "a single number: summed over every axis, not over the batch only"
     if n > 1 and shape in ((n,), (n, 1), (1, n)):
-        return "bias_not_summed", "summed over the wrong axis (one entry per sample)"
-    return "bad_shape", f"(also accepted: {', '.join(map(str, accepted[1:]))})"
+        return BIAS_NOT_SUMMED, "summed over the wrong axis (one entry per sample)"
+    return BAD_SHAPE, f"(also accepted: {', '.join(map(str, accepted[1:]))})"
 
 
 def canonical(pairs, spec: LearnerSpec) -> list[tuple[np.ndarray, np.ndarray]]:

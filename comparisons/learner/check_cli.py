@@ -86,6 +86,7 @@ def activations_help() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .spec import LOSSES, OUTPUTS   # here, not at the top: numpy stays unloaded for other commands
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
     parser.add_argument("target", metavar="PATH.py:FUNCTION", nargs="+",
@@ -94,9 +95,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", required=True, help="layer widths, input to output, e.g. 2,4,1 (required)")
     parser.add_argument("--activations", default="relu", help=activations_help())
     parser.add_argument("--output", default="identity",
-                        help="output activation: identity or sigmoid (default identity)")
+                        help=f"output activation: {' or '.join(OUTPUTS)} (default identity)")
     parser.add_argument("--loss", default="mse",
-                        help="mse (mean over N*K), sum, half_sum (0.5 * sum), bce or bce_sum (default mse)")
+                        help="the loss the code computes (default mse): " + "; ".join(LOSSES.values()))
     parser.add_argument("--kind", choices=("grad", "step"),
                         help="grad_fn or step_fn (default: from the signature, 3 or 4 arguments)")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate for a step_fn or class (default 0.1)")

@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .api import _validate
-from .events import EVENT_LABELS, CheckInterrupted
+from .api import run_in_order, validate_waivers
+
 from .layer_check_case import LayerCase
 from .layer_check_checks import layer_checks
 from .layer_check_ops import LayerOp, layer_op
@@ -40,25 +40,11 @@ def run_layer_checks(case: LayerCase, *, on_fail: str = "report", waivers: dict 
                      first_line: str | None = None) -> LearnerReport:
     """Every check that applies to the layer, in order; waived failures are kept but do not fail the report."""
     checks = layer_checks(case)
-    waivers = _validate(on_fail, waivers, [c.__name__ for c in checks])
+    waivers = validate_waivers(on_fail, waivers, [c.__name__ for c in checks])
     report = LearnerReport(title or f"check_layer_fn({case.name}, layer={case.op.name!r})", rerun=case.rerun,
                            header=_header(case, first_line))
-    for chk in checks:
-        try:
-            result = chk(case.name, (case.forward, case.backward), case)
-        except CheckInterrupted as exc:
-            exc.context.insert(0, chk.__name__)
-            raise
-        ended = any(f.label in EVENT_LABELS for f in result.findings)
-        if result.status == "failed" and result.check in waivers and not ended:
-            result.status, result.message = "waived", f"{waivers[result.check]} (it failed: {result.message})"
-        elif result.status == "failed":
-            report.findings += result.findings
-        report.diffs += result.diffs if result.status != "waived" else []
-        report.notes += [result.note] if result.note else []
-        report.results.append(result)
-        if callback:
-            callback(result)
+    for _ in run_in_order(checks, case, (case.forward, case.backward), report, waivers, callback):
+        pass
     if on_fail == "raise":
         report.raise_if_failed()
     return report

@@ -143,7 +143,8 @@ def backprop(spec: LearnerSpec, params, X, y, knobs: Knobs = Knobs(), lr: float 
     """Gradients of spec.loss at `params` on (X, y), with the bug described by `knobs` (none by default)."""
     zs, acts = forward(spec, params, X)
     loss = manual.make_loss(spec.loss)
-    value = float(loss.forward(acts[-1], np.asarray(y, np.float64)))
+    y = np.asarray(y) if np.asarray(y).dtype.kind in "iu" else np.asarray(y, np.float64)   # class indices stay ints
+    value = float(loss.forward(acts[-1], y))
     dyhat = loss.backward() * knobs.dyhat_scale
     derivs = [_derivative(spec, k, knobs.hidden.get(k, "ok"), zs, acts) for k in range(spec.n_linear)]
     delta = dyhat * derivs[-1]

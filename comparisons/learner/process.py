@@ -31,6 +31,7 @@ import numpy as np
 
 from .class_adapter import LearnerSetupError
 from .events import CheckInterrupted, LearnerEvent, broken, crashed, process_exited, timed_out
+from .labels import INTERRUPTED
 from .source import UsageError
 from .trace import frame_text, is_library
 from .wire import dumps, loads, rebuild_exception
@@ -196,7 +197,7 @@ class LearnerProcess:
                 raise self._fail(broken(f"{type(exc).__name__}: {exc}")) from None
         except KeyboardInterrupt:
             where = self._stop(trace=True)
-            self.stopped = LearnerEvent("interrupted", "was stopped by Ctrl-C", "", where)
+            self.stopped = LearnerEvent(INTERRUPTED, "was stopped by Ctrl-C", "", where)
             raise CheckInterrupted(where) from None
 
     # ---- the learner --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from .labels import UNKNOWN
 from ..report import Diagnosis, Finding, ParityReport
 
 STATUSES = ("passed", "failed", "skipped", "waived")
-TENSOR_KINDS = ("grad", "param", "loss")
+TENSOR_KINDS = ("grad", "param", "loss", "layer output")
 
 
 @dataclass

@@ -62,12 +62,7 @@ def _output(name: str) -> str:
     return "sigmoid" if LOSS_REGISTRY[name].input == "probability" else "identity"
 
 
-WAITING = {"nll": "comparisons/learner/mutants.py backprop casts y to float64, so class-index targets fail there"}
-CORRECT = [pytest.param(name, marks=pytest.mark.xfail(reason=WAITING[name], strict=True)) if name in WAITING
-           else name for name in LOSS_REGISTRY]
-
-
-@pytest.mark.parametrize("name", CORRECT)
+@pytest.mark.parametrize("name", list(LOSS_REGISTRY))
 def test_correct_learner_passes(name):
     report = comparisons.check_grad_fn(make_grad_fn(name, _output(name)), sizes=[3, 4, 3], activations="tanh",
                                        output=_output(name), loss=name)
