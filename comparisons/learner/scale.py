@@ -17,7 +17,10 @@ from manual.losses import MSELoss
 from manual.losses.registry import REGISTRY as LOSS_REGISTRY
 from manual.losses.registry import SUM, Coefficient, LossOp
 
+from .labels import LR_APPLIED_TWICE, WRONG_SCALE, WRONG_SIGN, produces
 from .spec import LearnerSpec
+
+produces(__name__, WRONG_SCALE, WRONG_SIGN, LR_APPLIED_TWICE)
 
 DECLARED = {name: op.reduction for name, op in LOSS_REGISTRY.items()}   # 'mse' -> 'mean', 'bce_sum' -> 'sum'
 
@@ -100,18 +103,18 @@ def named_factors(spec: LearnerSpec, *, quantity: str = "grad", step: bool = Fal
     out: list[Factor] = []
     for name, c, slip in reductions(op, quantity):
         if name != op.reduction:
-            out.append(Factor(f"{name} instead of {op.reduction}" + (f": the {slip}" if slip else ""), "wrong_scale",
+            out.append(Factor(f"{name} instead of {op.reduction}" + (f": the {slip}" if slip else ""), WRONG_SCALE,
                               c.coef / d.coef, c.pn - d.pn, c.pk - d.pk))
     if quantity == "grad":
-        out += [Factor("the factor 2 applied twice", "wrong_scale", Fraction(2)),
-                Factor("half the gradient: a factor 2 missing", "wrong_scale", Fraction(1, 2))]
+        out += [Factor("the factor 2 applied twice", WRONG_SCALE, Fraction(2)),
+                Factor("half the gradient: a factor 2 missing", WRONG_SCALE, Fraction(1, 2))]
         if step:
-            out += [Factor("the learning rate applied twice (p - lr*lr*grad)", "lr_applied_twice", Fraction(1), pl=1),
-                    Factor("the learning rate not applied (p - grad)", "lr_applied_twice", Fraction(1), pl=-1)]
+            out += [Factor("the learning rate applied twice (p - lr*lr*grad)", LR_APPLIED_TWICE, Fraction(1), pl=1),
+                    Factor("the learning rate not applied (p - grad)", LR_APPLIED_TWICE, Fraction(1), pl=-1)]
     signs = [Factor("the opposite sign: error taken as y - yhat, or the update adds the gradient",
-                    "wrong_sign", Fraction(-1))]
-    signs += [Factor(f"the opposite sign, and {f.meaning}", "wrong_sign", -f.coef, f.pn, f.pk, f.pl)
-              for f in out if f.label == "wrong_scale"]
+                    WRONG_SIGN, Fraction(-1))]
+    signs += [Factor(f"the opposite sign, and {f.meaning}", WRONG_SIGN, -f.coef, f.pn, f.pk, f.pl)
+              for f in out if f.label == WRONG_SCALE]
     seen, unique = {(Fraction(1), 0, 0, 0)}, []
     for f in out + signs:
         if _same_ratio(f, k) not in seen:
@@ -125,7 +128,7 @@ def multiply(f: Factor, g: Factor) -> Factor:
     the sign; the meaning names both parts, the learning rate's first."""
     f, g = (f, g) if f.pl or not g.pl else (g, f)
     coef = f.coef * g.coef
-    label = "lr_applied_twice" if f.pl else ("wrong_sign" if coef < 0 else "wrong_scale")
+    label = LR_APPLIED_TWICE if f.pl else (WRONG_SIGN if coef < 0 else WRONG_SCALE)
     return Factor(f"{f.meaning}, and {g.meaning}", label, coef, f.pn + g.pn, f.pk + g.pk, f.pl + g.pl, (f, g))
 
 
@@ -137,7 +140,7 @@ def named_products(spec: LearnerSpec, *, step: bool = False) -> list[Factor]:
     seen = {(Fraction(1), 0, 0, 0)} | {_same_ratio(f, k) for f in singles}
     pairs = [multiply(f, g) for i, f in enumerate(singles) for g in singles[i + 1:] if not (f.pl and g.pl)]
     out = []
-    for p in sorted(pairs, key=lambda p: p.label != "lr_applied_twice"):
+    for p in sorted(pairs, key=lambda p: p.label != LR_APPLIED_TWICE):
         if _same_ratio(p, k) not in seen:
             seen.add(_same_ratio(p, k))
             out.append(p)
