@@ -7,17 +7,13 @@ import numpy as np
 
 from .activation_layers import make_activation
 from .activations import Activation
-from .conv import Conv2d
-from .dropout import Dropout
 from .errors import ArchitectureMismatch, ShapeError
-from .flatten import Flatten
+from .layer_registry import LAYER_CLASSES
 from .linear import Linear
-from .norm import BatchNorm1d, LayerNorm
-from .pool import AvgPool2d, MaxPool2d
 from .validate import as_float_dtype, check_array, check_same_keys
 
 Params = list[tuple[np.ndarray, np.ndarray]]  # [(W, b), ...], W (fan_in, fan_out), b (fan_out,)
-LAYERS = (Linear, Activation, Conv2d, MaxPool2d, AvgPool2d, Flatten, BatchNorm1d, LayerNorm, Dropout)
+LAYERS = (Activation, *LAYER_CLASSES)     # every registered layer (manual/layer_registry.py), and activations
 
 
 class Sequential:
@@ -34,8 +30,8 @@ class Sequential:
             raise ArchitectureMismatch("empty network: Sequential needs at least one Linear layer")
         for layer in layers:
             if not isinstance(layer, LAYERS):
-                raise ArchitectureMismatch(f"unsupported layer {layer!r}: use Linear, an activation, Conv2d, "
-                                           "MaxPool2d, AvgPool2d, Flatten, BatchNorm1d, LayerNorm or Dropout")
+                raise ArchitectureMismatch(f"unsupported layer {layer!r}: use an activation or one of "
+                                           f"{', '.join(c.__name__ for c in LAYER_CLASSES)}")
         if not any(layer.params for layer in layers):
             raise ArchitectureMismatch("network has no Linear layer, so nothing to train")
         linears = [layer for layer in layers if isinstance(layer, Linear)]

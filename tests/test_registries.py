@@ -12,7 +12,8 @@ import pytest
 from torch import nn
 
 from comparisons.learner.spec import LearnerSpec, LearnerSpecError
-from manual import ACTIVATION_REGISTRY, LAYER_REGISTRY, LOSS_REGISTRY, parse_activation
+from comparisons.parity import rounding_layers, rounding_losses
+from manual import ACTIVATION_REGISTRY, LAYER_REGISTRY, LOSS_REGISTRY, Linear, parse_activation
 from torch_ref import mirror_loss, torch_layer
 
 TESTS = Path(__file__).parent
@@ -64,6 +65,15 @@ def spec_accepts(name: str) -> bool:
         return False
 
 
+def layer_rounding_rule(name: str) -> bool:
+    """Linear's rule is rounding.py's own; every other layer's is in rounding_layers.RULES."""
+    return LAYER_REGISTRY[name].cls is Linear or any(issubclass(LAYER_REGISTRY[name].cls, kind) for kind, _ in rounding_layers.RULES)
+
+
+def loss_rounding_rule(name: str) -> bool:
+    return any(isinstance(LOSS_REGISTRY[name].build(), kind) for kind, _ in rounding_losses.RULES)
+
+
 def activation_learner_case(name: str) -> bool:
     seeds = {"relu", "leaky_relu", "sigmoid", "tanh", "identity"}   # the catalogue's learners (tests/learners)
     return name in _names(table("comparisons/test_learner_activations.py", "CORRECT")) | seeds
@@ -85,11 +95,13 @@ REQUIREMENTS = {  # kind: (registry, [(what, holds(name), where to add it)])
         ("a learner-check case", lambda n: spec_accepts(n) and n in _names(
             table("comparisons/test_learner_losses.py", "CORRECT")),
          "the learner spec and CORRECT in tests/comparisons/test_learner_losses.py"),
+        ("a float32 rounding rule", loss_rounding_rule, "RULES in comparisons/parity/rounding_losses.py"),
     ]),
     "layer": (LAYER_REGISTRY, [
         ("a torch twin", layer_twin, "its entry in manual/layer_registry.py"),
         ("parity and finite-difference cases", lambda n: n in table("manual/test_layers.py", "REGISTERED"),
          "REGISTERED in tests/manual/test_layers.py"),
+        ("a float32 rounding rule", layer_rounding_rule, "RULES in comparisons/parity/rounding_layers.py"),
     ]),
 }
 WALK = [(kind, name, what) for kind, (registry, needs) in REQUIREMENTS.items() for name in registry

@@ -30,6 +30,14 @@ x, not x - mean) round at):
 Products of two bounds (e_g e_xhat) are kept: where xhat or g is exactly 0 (LayerNorm over one value, a dead
 ReLU) the first-order terms vanish and they are all that is left.
 BatchNorm1d in evaluation: xhat = (x - running_mean) r_run from exact buffers: e_xhat = e_x r + 4u F.
+Softmax and LogSoftmax over the last axis (c values; e_l the log-softmax bound of rounding_losses: the inputs'
+error through the row and the rounding of the shift, the c-term sum, log and exp):
+    LogSoftmax  y = l = x - max - log sum exp     e_y = e_l
+                dx = g - p S, S = sum g           e_S = sum e_g + gamma(c) sum |g|,  e_p = p (e_l + 8u)
+                                                  e_dx = e_g + p e_S + e_p (|S| + e_S) + 2u (|g| + p |S|)
+    Softmax     y = s = exp(l)                    e_s = s (e_l + 8u)
+                dx = s d, d = g - T, T = sum g s  e_T = sum(e_g s + (|g| + e_g) e_s) + gamma(c) sum |g s|,
+                                                  e_d = e_T + e_g + u |d|,  e_dx = e_s (|d| + e_d) + s e_d + u |dx|
 Training BatchNorm1d also reports the batch mean and unbiased variance its running buffers move toward, with
 their bounds (`stats`), for the shadow check to judge running_mean/running_var by.
 """
@@ -45,9 +53,11 @@ from manual.dropout import Dropout, keep_scale
 from manual.flatten import Flatten
 from manual.norm import BatchNorm1d, LayerNorm
 from manual.pool import AvgPool2d, MaxPool2d
+from manual.softmax import LogSoftmax, Softmax
 from manual.windows import add_windows, crop, effective, pad, window_view
 
-from .roundoff import gamma
+from .rounding_losses import log_softmax_bounds
+from .roundoff import TRANSCENDENTAL_ULPS, gamma
 
 Back = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]
 
@@ -278,8 +288,50 @@ def layer_norm(layer: LayerNorm, p: dict, x, e_x, u: float) -> LayerStep:
     return LayerStep(y, e_y, back)
 
 
+def _rows(layer, x: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    """x with the layer's axis moved last and the rest flattened into rows, and the map back to x's shape."""
+    moved = np.moveaxis(x, layer.dim, -1)
+    return moved.reshape(-1, moved.shape[-1]), lambda r: np.moveaxis(r.reshape(moved.shape), -1, layer.dim)
+
+
+def _normalised_rows(layer, x, e_x, u):
+    (rx, back_shape), (re, _) = _rows(layer, x), _rows(layer, e_x)
+    logp, e_logp, p = log_softmax_bounds(rx, re, u)
+    return logp, e_logp, p, back_shape
+
+
+def log_softmax(layer: LogSoftmax, p: dict, x, e_x, u: float) -> LayerStep:
+    logp, e_l, prob, shape = _normalised_rows(layer, x, e_x, u)
+    c, e_p = logp.shape[1], prob * (e_l + TRANSCENDENTAL_ULPS * u)
+
+    def back(g, e_g):
+        (g, _), (e_g, _) = _rows(layer, g), _rows(layer, e_g)
+        S = g.sum(axis=1, keepdims=True)
+        e_S = e_g.sum(axis=1, keepdims=True) + gamma(c, u) * np.abs(g).sum(axis=1, keepdims=True)
+        e_dx = e_g + prob * e_S + e_p * (np.abs(S) + e_S) + 2 * u * (np.abs(g) + prob * np.abs(S))
+        return shape(g - prob * S), shape(e_dx), {}
+    return LayerStep(shape(logp), shape(e_l), back)
+
+
+def softmax(layer: Softmax, p: dict, x, e_x, u: float) -> LayerStep:
+    logp, e_l, s, shape = _normalised_rows(layer, x, e_x, u)
+    c, e_s = logp.shape[1], s * (e_l + TRANSCENDENTAL_ULPS * u)
+
+    def back(g, e_g):
+        (g, _), (e_g, _) = _rows(layer, g), _rows(layer, e_g)
+        T = (g * s).sum(axis=1, keepdims=True)
+        e_T = ((e_g * s + (np.abs(g) + e_g) * e_s).sum(axis=1, keepdims=True)
+               + gamma(c, u) * np.abs(g * s).sum(axis=1, keepdims=True))
+        d = g - T
+        e_d = e_T + e_g + u * np.abs(d)
+        dx = s * d
+        return shape(dx), shape(e_s * (np.abs(d) + e_d) + s * e_d + u * np.abs(dx)), {}
+    return LayerStep(shape(s), shape(e_s), back)
+
+
 RULES = ((Conv2d, conv2d), (MaxPool2d, max_pool2d), (AvgPool2d, avg_pool2d), (Flatten, flatten),
-         (Dropout, dropout), (BatchNorm1d, batch_norm1d), (LayerNorm, layer_norm))
+         (Dropout, dropout), (BatchNorm1d, batch_norm1d), (LayerNorm, layer_norm),
+         (Softmax, softmax), (LogSoftmax, log_softmax))
 
 
 def layer_bounds(layer, p: dict[str, np.ndarray], x: np.ndarray, e_x: np.ndarray, u: float) -> LayerStep:

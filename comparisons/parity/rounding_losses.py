@@ -105,7 +105,7 @@ def robust(loss, yhat, e_yhat, y, u) -> Bounds:
     return value, e_value, g, e_g
 
 
-def _log_softmax_bounds(x, e_x, u):
+def log_softmax_bounds(x, e_x, u):
     """log p = x - max - log(sum(exp(x - max))) per row, its bound, and p."""
     shifted = x - x.max(axis=1, keepdims=True)
     s = np.exp(shifted).sum(axis=1, keepdims=True)
@@ -121,7 +121,7 @@ def _log_softmax_bounds(x, e_x, u):
 def cross_entropy(loss, x, e_x, y, u) -> Bounds:
     """l_n = sum_c G[n, c] log p[n, c] with G the (exact) target weights; dL/dx = G' - p sum G'."""
     _scalar_reduction(loss)
-    logp, e_logp, p = _log_softmax_bounds(x, e_x, u)
+    logp, e_logp, p = log_softmax_bounds(x, e_x, u)
     probe = copy.copy(loss)             # its own cache: the caller's loss object is left as it was
     probe.forward(x, y)
     G, den = probe.cache["G"], float(probe.cache["den"])

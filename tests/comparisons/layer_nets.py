@@ -1,5 +1,6 @@
 """Random small networks with Conv2d, pools, Flatten, BatchNorm1d (training and evaluation), LayerNorm and
-Dropout (a fixed mask, shared with the torch twin), and one step of each in NumPy float32, NumPy float64
+Dropout (a fixed mask, shared with the torch twin), ending in Softmax (MSE) or LogSoftmax (NLLLoss) or
+neither, and one step of each in NumPy float32, NumPy float64
 (the exact stand-in) and torch float32, for the rounding-bound tests.
 
 layer_nets()   (build, X, y, loss): build(dtype) gives the same network in either dtype (weights drawn once,
@@ -17,6 +18,7 @@ from manual.dropout import Dropout
 from manual.flatten import Flatten
 from manual.norm import BatchNorm1d, LayerNorm
 from manual.pool import AvgPool2d, MaxPool2d
+from manual.softmax import LogSoftmax, Softmax
 from manual.windows import effective, out_size
 from torch_ref import mirror, mirror_loss, target_tensor, to_tensor
 from torch_ref.weights import to_manual_layout
@@ -103,9 +105,12 @@ def layer_nets(draw):
                 layer.mask = masks.setdefault(i, rng.random(_shape_into(net, i, X.shape)) >= layer.p)
         return net
 
-    loss = draw(st.sampled_from(["mse", "cross_entropy"]))
-    y = rng.integers(0, k, n) if loss == "cross_entropy" else rng.uniform(0, 1, (n, k))
-    return build, X, y, (manual.CrossEntropyLoss() if loss == "cross_entropy" else manual.MSELoss())
+    head = draw(st.sampled_from(["none", "none", "softmax", "log_softmax"]))
+    loss = {"softmax": "mse", "log_softmax": "nll"}.get(head) or draw(st.sampled_from(["mse", "cross_entropy"]))
+    if head != "none":
+        layers.append(Softmax() if head == "softmax" else LogSoftmax())
+    y = rng.integers(0, k, n) if loss in ("cross_entropy", "nll") else rng.uniform(0, 1, (n, k))
+    return build, X, y, manual.make_loss(loss)
 
 
 def _shape_into(net, i, x_shape) -> tuple:
@@ -127,6 +132,8 @@ def _clone(layer, dtype):
         return manual.make_activation(layer.chosen)
     if isinstance(layer, Dropout):
         return Dropout(layer.p)
+    if isinstance(layer, (Softmax, LogSoftmax)):
+        return type(layer)(layer.dim)
     return layer                                   # pools and Flatten hold no dtype
 
 

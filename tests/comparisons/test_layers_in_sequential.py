@@ -6,11 +6,14 @@ import torch
 import manual
 from comparisons.parity.step import compare_step
 from comparisons.parity.shadow import ShadowCheck
+from comparisons.parity.trainers import ManualTrainer, TorchTrainer
+from comparisons.parity.trajectory import compare_trajectory
 from manual.conv import Conv2d
 from manual.dropout import Dropout
 from manual.flatten import Flatten
 from manual.norm import BatchNorm1d, LayerNorm
 from manual.pool import AvgPool2d, MaxPool2d
+from manual.softmax import LogSoftmax
 from torch_ref import manual_from_torch, mirror
 from torch_ref.weights import copy_into_manual
 
@@ -68,9 +71,23 @@ def test_the_training_mode_travels_both_ways():
     assert manual_from_torch(model.train()).training
 
 
-def test_the_float32_shadow_check_names_the_layer_it_has_no_rule_for():
+def log_softmax_cnn_run(steps: int, slip: float = 1.0):
+    """The CNN ending in LogSoftmax, trained with NLLLoss in float32, judged step by step by the shadow check;
+    `slip` scales LogSoftmax's input gradient (1.0: the correct backward)."""
     net = cnn(np.float32)
+    net = manual.Sequential(*net.layers, LogSoftmax())
     X, y = data((4, 2, 8, 8))
-    shadow = ShadowCheck(net, manual.CrossEntropyLoss(), manual.SGD(0.1))
-    with pytest.raises(TypeError, match=r"no rounding rule for Conv2d 2->4"):
-        shadow.check(0, net.get_params(), X.astype(np.float32), y, 0.0, net.grads, net.get_params())
+    head, loss, opt = net.layers[-1], manual.NLLLoss(), manual.SGD(0.1)
+    backward = head.backward
+    head.backward = lambda g: backward(g) * np.float32(slip)
+    shadow = ShadowCheck(net, loss, opt, layer_of=net.param_layer)
+    return compare_trajectory(ManualTrainer(net, loss, opt), TorchTrainer.mirroring(net, loss, opt),
+                              (X.astype(np.float32), y), steps=steps, rtol=np.inf, shadow=shadow,
+                              layer_of=net.param_layer)
+
+
+def test_every_layer_has_a_float32_rule_and_a_1_percent_slip_in_log_softmax_fails_at_step_0():
+    report = log_softmax_cnn_run(30)
+    assert report.passed and report.margin >= 2, str(report)
+    bad = log_softmax_cnn_run(3, slip=1.01)
+    assert bad.first_failure == 0 and bad.findings[0].diff.kind == "grad", str(bad)

@@ -62,7 +62,10 @@ def _output(name: str) -> str:
     return "sigmoid" if LOSS_REGISTRY[name].input == "probability" else "identity"
 
 
-@pytest.mark.parametrize("name", list(LOSS_REGISTRY))
+CORRECT = list(LOSS_REGISTRY)
+
+
+@pytest.mark.parametrize("name", CORRECT)
 def test_correct_learner_passes(name):
     report = comparisons.check_grad_fn(make_grad_fn(name, _output(name)), sizes=[3, 4, 3], activations="tanh",
                                        output=_output(name), loss=name)
