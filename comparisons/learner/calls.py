@@ -23,6 +23,7 @@ from .labels import BAD_SHAPE, BAD_STRUCTURE, BIAS_NOT_SUMMED, TRANSPOSED, produ
 from .spec import LearnerSpec
 from .trace import learner_location, short_path  # noqa: F401 (re-exported)
 from .wire import Opaque
+from ..wording import arg
 from .probes import Probe
 
 produces(__name__, BAD_STRUCTURE, BAD_SHAPE, TRANSPOSED, BIAS_NOT_SUMMED)
@@ -81,8 +82,11 @@ def _unchanged(now, old: np.ndarray) -> bool:
     return isinstance(now, np.ndarray) and now.shape == old.shape and np.array_equal(now, old, equal_nan=True)
 
 
-def invoke(fn, spec: LearnerSpec, probe: Probe, *, kind: str, params=None, lr: float | None = None) -> Call:
-    """Call fn(params, X, y) (kind 'grad') or fn(params, X, y, lr) (kind 'step') and record what happened."""
+def invoke(fn, spec: LearnerSpec, probe: Probe, *, kind: str, params=None, lr: float | None = None,
+           inplace: bool = False) -> Call:
+    """Call fn(params, X, y) (kind 'grad') or fn(params, X, y, lr) (kind 'step') and record what happened.
+    inplace (a step_fn whose contract is an in-place update): the params passed, as the call left them, are
+    its new params."""
     call = Call(probe if params is None else probe.with_params(params, lr), lr)
     args, X, y = to_learner(spec, call.probe.params, call.probe.X, call.probe.y)
     before = {name: a.copy() for name, a in _inputs(args, X, y).items()}
@@ -104,8 +108,8 @@ def invoke(fn, spec: LearnerSpec, probe: Probe, *, kind: str, params=None, lr: f
     now = _inputs(args, X, y)
     call.mutated = [name for name, old in before.items() if not _unchanged(now.get(name), old)]
     if call.error is None:
-        parse = parse_grad if kind == "grad" else parse_step
-        call.loss, call.pairs, call.problem = parse(call.raw, spec, call)
+        parsed = parse_grad(call.raw, spec, call) if kind == "grad" else parse_step(call.raw, spec, call, inplace)
+        call.loss, call.pairs, call.problem = parsed
     return call
 
 
@@ -171,16 +175,57 @@ def parse_grad(raw, spec: LearnerSpec, call: Call):
     return (None if loss is None else _scalar(loss)), pairs, problem
 
 
-def parse_step(raw, spec: LearnerSpec, call: Call):
-    """[(W, b), ...] -> (None, pairs, None). None is accepted when the params were updated in place."""
+def parse_step(raw, spec: LearnerSpec, call: Call, inplace: bool = False):
+    """[(W, b), ...] -> (None, pairs, None), or (None, None, Problem).
+
+    inplace: the params passed, as the call left them, are the new params (what it returns is not read).
+    Otherwise what it returns; None is read as the params passed when it updated them in place (then
+    check_no_input_mutation reports the update, and says inplace=True is the option for that contract)."""
+    updated = [name for name in call.mutated if name.startswith("params")]
+    if inplace:
+        left = _left_behind(raw, call)
+        if not updated or left:
+            return None, None, Problem(BAD_STRUCTURE, _not_in_place(raw, updated, left))
+        pairs, problem = _pairs(call.passed, spec, "the params passed")
+        return None, pairs, problem
     if raw is None:
-        if any(name.startswith("params") for name in call.mutated):
-            raw = call.passed
-        else:
+        if not updated:
             return None, None, Problem(BAD_STRUCTURE, "step_fn returned None and changed nothing: return the "
                                                         "new params [(W, b), ...]")
+        raw = call.passed
     pairs, problem = _pairs(raw, spec, "new params")
     return None, pairs, problem
+
+
+def _left_behind(raw, call: Call) -> list[str]:
+    """The params passed that the call left unchanged while it returned a different array in their place
+    (b = b - lr * db makes a new array; an in-place contract needs b -= lr * db)."""
+    if not isinstance(raw, (list, tuple)):
+        return []
+    out = []
+    for name, passed in _inputs(call.passed, None, None).items():
+        if not name.startswith("params") or name in call.mutated:
+            continue
+        k, w = (int(i) for i in name[len("params["):-1].split("]["))
+        try:
+            returned = np.asarray(raw[k][w])
+        except Exception:  # a structure problem: _pairs names it
+            continue
+        if not _unchanged(returned, passed):
+            out.append(name)
+    return out
+
+
+def _not_in_place(raw, updated: list[str], left: list[str]) -> str:
+    head = f"{arg('inplace', True)}, but "
+    if left and updated:
+        return (head + f"{', '.join(left)} {'was' if len(left) == 1 else 'were'} not updated in place: your step_fn "
+                "returned a new array instead (b = b - lr * db makes a new one; b -= lr * db updates the one "
+                "passed in)")
+    if raw is None:
+        return head + "step_fn changed none of the arrays passed in and returned None"
+    return (head + f"step_fn changed none of the arrays passed in and returned {describe(raw)}: update them in "
+            f"place (W -= lr * dW), or check it without {arg('inplace', True)}")
 
 
 def shape_problems(call: Call, spec: LearnerSpec, kind: str) -> list[Problem]:

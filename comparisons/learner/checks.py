@@ -162,7 +162,10 @@ def check_structure(name, fn, case: Case) -> CheckResult:
                              f"{what(case)} returned the wrong structure", wrong=g, right=right)
                 for g in grouped(calls, lambda c: c.problem.message if c.problem else None).values()]
     nones = [c for c in right if c.raw is None]
-    msg = "returned None and updated the params in place (accepted)" if nones else "structure as documented"
+    if in_place(case):
+        msg = f"the params passed, as your step_fn left them, are judged ({arg('inplace', True)})"
+    else:
+        msg = "returned None and updated the params in place (accepted)" if nones else "structure as documented"
     return failed(findings, msg)
 
 
@@ -188,8 +191,38 @@ def check_shapes(name, fn, case: Case) -> CheckResult:
                                      right=[c for c in calls if c not in wrong],
                                      name=case.spec.param_name(*t) if t else ""))
     dtypes = {str(a.dtype) for c in calls for pair in c.pairs for a in pair} - {str(case.spec.dtype)}
+    if case.kind == "step":
+        findings += _dtype_findings(case, calls)
+        dtypes = set()
     note = f"; note: returned {', '.join(sorted(dtypes))} arrays for {case.spec.dtype} inputs" if dtypes else ""
     return failed(findings, "shapes as documented" + note)
+
+
+def _dtype_findings(case: Case, calls: list[Call]) -> list[LearnerFinding]:
+    """A step_fn's new params keep the dtype of the params given: float64 back from float32 params turns the
+    training loop to float64 after one step (a float64 buffer or constant mixed in), float32 back from
+    float64 ones drops precision at every step. One finding per returned dtype and set of probes (bad_shape:
+    the arrays are not of the parameters' kind)."""
+    want, groups = np.dtype(case.spec.dtype), {}
+    for k in range(case.spec.n_linear):
+        for w in (0, 1):
+            wrong = [c for c in calls if c.pairs[k][w].dtype != want]
+            if wrong:
+                groups.setdefault((str(wrong[0].pairs[k][w].dtype), tuple(c.index for c in wrong)), []).append(
+                    (k, w))
+    out = []
+    for (got, _), tensors in groups.items():
+        wrong = [c for c in calls if c.pairs[tensors[0][0]][tensors[0][1]].dtype != want]
+        names = [case.spec.param_name(k, w) for k, w in tensors]
+        which = ("every new W and b" if len(tensors) == 2 * case.spec.n_linear else
+                 ", ".join(f"new {'Wb'[w]} of {case.spec.layer_label(k)}" for k, w in tensors))
+        message = (f"{which} {'is' if len(tensors) == 1 else 'are'} {got}, but the params given were {want}: a "
+                   f"step keeps the params' dtype (look for a {got} array mixed in, or cast back with "
+                   ".astype(W.dtype))")
+        out.append(call_finding(case, Diagnosis(BAD_SHAPE, message), message,
+                                f"step_fn returned {got} params for {want} ones ({', '.join(names)})", wrong=wrong,
+                                right=[c for c in calls if c not in wrong], name=names[0]))
+    return out
 
 
 @check
@@ -218,23 +251,62 @@ def check_finite(name, fn, case: Case) -> CheckResult:
     return failed(findings, "all values finite")
 
 
+def in_place(case: Case) -> bool:
+    """The learner's contract is an in-place update of the params passed (check_step_fn(inplace=True))."""
+    return case.kind == "step" and getattr(case, "inplace", False)   # a LayerCase has no such contract
+
+
+def _which(case: Case, name: str) -> str:
+    """'params[1][0]' -> 'params[1][0] (the W of layer 2 (Linear 5->2))'; X and y as they are."""
+    if not name.startswith("params["):
+        return name
+    k, w = (int(i) for i in name[len("params["):-1].split("]["))
+    if k >= case.spec.n_linear or w > 1:
+        return name
+    return f"{name} (the {'Wb'[w]} of {case.spec.layer_label(k)})"
+
+
+def _arrays(case: Case, names: list[str]) -> str:
+    """What the names say: 'every W and b passed', or each one with its layer."""
+    if len(names) == 2 * case.spec.n_linear and all(n.startswith("params") for n in names):
+        return "every W and b passed"
+    return ", ".join(_which(case, n) for n in names)
+
+
+def _mutation_diagnosis(case: Case, names: list[str], calls: list[Call]) -> Diagnosis:
+    if names[0].startswith("params") and case.kind == "step":
+        nones = " and returned None" if any(c.raw is None for c in calls) else ""
+        return Diagnosis(MUTATES_INPUT, f"step_fn writes into the caller's arrays: {_arrays(case, names)} (W -= lr "
+                                        f"* dW on the params passed in){nones}",
+                         "return new arrays (W = W - lr * dW) and leave the caller's alone; or, if your contract is "
+                         f"an in-place update, check it with {arg('inplace', True)}")
+    hint = " (an update inside grad_fn? a step_fn may do that, a grad_fn may not)" if names[0].startswith("params") \
+        else ""
+    return Diagnosis(MUTATES_INPUT, f"{what(case)} changes {_arrays(case, names)} in place{hint}",
+                     "work on copies (W = W.copy()) or avoid -=, *=, /= on the arrays you are given")
+
+
 @check
 def check_no_input_mutation(name, fn, case: Case) -> CheckResult:
-    """params, X and y are left as they were passed (a step_fn may update params in place)."""
+    """params, X and y are left as they were passed; a step_fn checked with inplace=True updates the params.
+    The params arrays changed on the same probes make one finding; X and y one each."""
     calls = case.first_calls
     changed: dict = {}
     for c in calls:
         for n in c.mutated:
-            if not (case.kind == "step" and n.startswith("params")):
+            if not (in_place(case) and n.startswith("params")):
                 changed.setdefault(n, []).append(c)
-    findings = []
+    groups: dict = {}
     for n, group in changed.items():
-        hint = " (an update inside grad_fn? a step_fn may do that, a grad_fn may not)" if n.startswith("params") else ""
-        diag = Diagnosis(MUTATES_INPUT, f"{what(case)} changes {n} in place{hint}",
-                         "work on copies (W = W.copy()) or avoid -=, *=, /= on the arrays you are given")
-        findings.append(call_finding(case, diag, f"{n} changed by the call", f"{n} modified in place", wrong=group,
-                                     right=[c for c in calls if c not in group]))
-    return failed(findings, "inputs left unchanged")
+        groups.setdefault((n if not n.startswith("params") else "params", tuple(c.index for c in group)), []).append(n)
+    findings = []
+    for names in groups.values():
+        group = changed[names[0]]
+        shown = " and ".join(names) if len(names) <= 2 else f"{names[0]} and {len(names) - 1} more arrays"
+        findings.append(call_finding(case, _mutation_diagnosis(case, names, group),
+                                     f"{_arrays(case, names)} changed by the call", f"{shown} modified in place",
+                                     wrong=group, right=[c for c in calls if c not in group]))
+    return failed(findings, "inputs left unchanged" if not in_place(case) else "X and y left unchanged")
 
 
 @check

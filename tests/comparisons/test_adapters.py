@@ -162,17 +162,83 @@ def test_class_constructor_that_cannot_be_called():
     assert "pass a factory instead" in report.diagnosis.summary
 
 
-def test_step_fn_in_place_update_returning_none_is_accepted():
-    grad_fn = make_grad_fn("tanh")
-
-    def step_fn(params, X, y, lr):
-        _, grads = grad_fn(params, X, y)
-        for (W, b), (dW, db) in zip(params, grads):
-            W -= lr * dW
+def in_place_step(params, X, y, lr, returns="none", skip_bias=False):
+    """A correct tanh/mse SGD step that writes W -= lr * dW into the params passed (b too unless skip_bias)."""
+    _, grads = make_grad_fn("tanh")(params, X, y)
+    out = []
+    for (W, b), (dW, db) in zip(params, grads):
+        W -= lr * dW
+        if skip_bias:
+            b = b - lr * db       # a new array: the caller's b is left as it was
+        else:
             b -= lr * db
+        out.append((W, b))
+    return {"none": None, "params": params, "new": out}[returns]
+
+
+@pytest.mark.parametrize("returns", ["none", "params"])
+def test_an_in_place_step_is_judged_with_inplace(returns):
+    report = comparisons.check_step_fn(lambda p, X, y, lr: in_place_step(p, X, y, lr, returns), **NET, lr=0.1,
+                                       steps=3, inplace=True)
+    assert report.passed, str(report)
+    assert "are judged (inplace=True)" in report.result("check_structure").message
+
+
+@pytest.mark.parametrize("returns", ["none", "params"])
+def test_an_in_place_step_without_inplace_is_reported_as_mutating_its_input(returns):
+    report = comparisons.check_step_fn(lambda p, X, y, lr: in_place_step(p, X, y, lr, returns), **NET, lr=0.1,
+                                       steps=3)
+    assert [f.label for f in report.findings] == ["mutates_input"], str(report)
+    summary = report.findings[0].diagnosis.summary
+    assert summary.startswith("step_fn writes into the caller's arrays: every W and b passed (W -= lr * dW")
+    assert summary.endswith("and returned None") == (returns == "none")
+    assert "check it with inplace=True" in report.findings[0].diagnosis.evidence
+    assert report.result("check_step_matches_torch").status == "passed"   # the values themselves are right
+
+
+def test_a_step_fn_writing_into_one_array_is_told_which():
+    def step_fn(params, X, y, lr):
+        new = make_step_fn("tanh")(params, X, y, lr)
+        params[1][0][...] = new[1][0]
+        return new
 
     report = comparisons.check_step_fn(step_fn, **NET, lr=0.1, steps=3)
-    assert report.passed and "in place (accepted)" in report.result("check_structure").message
+    f = report.findings[0]
+    assert f.label == "mutates_input" and f.headline == "params[1][0] modified in place"
+    assert "arrays: params[1][0] (the W of layer 2 (Linear 4->4))" in f.diagnosis.summary
+
+
+def test_inplace_with_a_bias_rebound_names_the_arrays_left_behind():
+    report = comparisons.check_step_fn(lambda p, X, y, lr: in_place_step(p, X, y, lr, "new", skip_bias=True), **NET,
+                                       lr=0.1, steps=3, inplace=True)
+    f = report.findings[0]
+    assert f.label == "bad_structure" and f.check == "check_structure"
+    assert "params[0][1], params[1][1], params[2][1] were not updated in place" in f.diagnosis.summary
+
+
+def test_inplace_with_a_step_that_returns_new_arrays_says_so():
+    report = comparisons.check_step_fn(make_step_fn("tanh"), **NET, lr=0.1, steps=3, inplace=True)
+    summary = report.findings[0].diagnosis.summary
+    assert report.findings[0].label == "bad_structure" and "changed none of the arrays passed in and returned a " \
+        "list of 3 item(s)" in summary and "check it without inplace=True" in summary
+
+
+@pytest.mark.parametrize("given, back", [("float32", np.float64), ("float64", np.float32)])
+def test_a_step_fn_changing_the_params_dtype_is_reported(given, back):
+    def step_fn(params, X, y, lr):
+        return [(W.astype(back), b.astype(back)) for W, b in make_step_fn("tanh")(params, X, y, lr)]
+
+    report = comparisons.check_step_fn(step_fn, **NET, lr=0.1, steps=3, dtype=given)
+    f = report.findings[0]
+    assert [x.label for x in report.findings] == ["bad_shape"] and f.check == "check_shapes", str(report)
+    assert f.diagnosis.summary.startswith(f"every new W and b are {np.dtype(back)}, but the params given were {given}")
+
+
+def test_a_keepdims_bias_from_a_step_fn_is_accepted_as_for_a_grad_fn():
+    def step_fn(params, X, y, lr):
+        return [(W, b.reshape(1, -1)) for W, b in make_step_fn("tanh")(params, X, y, lr)]
+
+    assert comparisons.check_step_fn(step_fn, **NET, lr=0.1, steps=3).passed
 
 
 def test_zoo_step_fn_is_a_plain_step():
