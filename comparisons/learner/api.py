@@ -6,6 +6,8 @@ parametrize_with_checks (scikit-learn's estimator_checks, for gradients).
 
 grad_fn(params, X, y) -> (loss, grads): params [(W, b)], W (fan_in, fan_out), b (fan_out,), X (N, sizes[0]),
 y (N, sizes[-1]); grads [(dW, db)] of the same shapes (db may be (1, fan_out)); loss may be None.
+A classifier (loss="cross_entropy" or "cross_entropy_sum", on the last layer's logits, output="identity")
+gets y as one-hot rows (N, K), or as class indices (N,) (int64) with targets="index".
 step_fn(params, X, y, lr) -> new_params: one plain SGD step, p - lr * dL/dp (in place is fine).
 """
 from __future__ import annotations
@@ -70,7 +72,8 @@ def cli_flags(spec: LearnerSpec, kind: str, lr, steps, layout: str | None = None
     acts = ",".join(dict.fromkeys(spec.activations)) if len(set(spec.activations)) == 1 else ",".join(spec.activations)
     acts = acts or "relu"
     flags = (f"--sizes {','.join(map(str, spec.sizes))} --activations {acts} --output {spec.output} "
-             f"--loss {spec.loss} --seed {spec.seed} --dtype {spec.dtype}")
+             f"--loss {spec.loss}" + (f" --targets {spec.targets}" if spec.class_targets else "")
+             + f" --seed {spec.seed} --dtype {spec.dtype}")
     if kind in ("step", "class"):
         flags += (" --kind step" if kind == "step" else "") + f" --lr {lr:g} --steps {steps}"
     if (layout or spec.layout) == "column":
@@ -84,8 +87,9 @@ def rerun_hint(fn, spec: LearnerSpec, kind: str, lr, steps) -> str:
     path = _module_level_file(fn)
     if path:
         return f"python -m comparisons check {short_path(path)}:{fn.__name__} {flags}"
+    targets = f", targets={spec.targets!r}" if spec.class_targets else ""
     args = f"sizes={list(spec.sizes)}, activations={list(spec.activations)}, output={spec.output!r}, " \
-           f"loss={spec.loss!r}, seed={spec.seed}" + (f", lr={lr:g}, steps={steps}" if kind == "step" else "")
+           f"loss={spec.loss!r}{targets}, seed={spec.seed}" + (f", lr={lr:g}, steps={steps}" if kind == "step" else "")
     return f"check_{kind}_fn(<your function>, {args})"
 
 
@@ -151,12 +155,12 @@ def _note_stop(report: LearnerReport) -> None:
 
 def make_case(fn, *, kind: str, sizes, activations, output="identity", loss, dtype=np.float64, seed: int = 0,
               layout: str = "row", lr: float | None = None, steps: int = 5, name: str | None = None,
-              rerun: str | None = None) -> Case:
+              rerun: str | None = None, targets: str | None = None) -> Case:
     """Validate everything the caller gave, then build the Case (probes drawn from seed)."""
     if not callable(fn):
         raise LearnerSpecError(f"the learner must be a function, got {fn!r}")
     spec = LearnerSpec.create(sizes=sizes, activations=activations, output=output, loss=loss, dtype=dtype,
-                              seed=seed, layout=layout)
+                              seed=seed, layout=layout, targets=targets)
     if kind == "step":
         if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not np.isfinite(lr) or lr <= 0:
             raise LearnerSpecError(f"{arg('lr')} must be a positive number, got {lr!r}")
@@ -171,23 +175,28 @@ def make_case(fn, *, kind: str, sizes, activations, output="identity", loss, dty
 
 def check_grad_fn(grad_fn, *, sizes, activations, output="identity", loss, dtype=np.float64, seed: int = 0,
                   layout: str = "row", on_fail: str = "report", waivers: dict | None = None,
-                  name: str | None = None, rerun: str | None = None, callback=None) -> LearnerReport:
+                  name: str | None = None, rerun: str | None = None, callback=None,
+                  targets: str | None = None) -> LearnerReport:
     """Check grad_fn(params, X, y) -> (loss, grads) on four designed probes; see the module docstring.
 
     layout="column": W (fan_out, fan_in), b (fan_out, 1), X (features, N), y (outputs, N), as seed 003.
+    targets: the form of y for a class loss, "one_hot" (the default for cross-entropy) or "index".
     waivers: {check_name: reason}; on_fail="raise" raises AssertionError with the report's text."""
     case = make_case(grad_fn, kind="grad", sizes=sizes, activations=activations, output=output, loss=loss,
-                     dtype=dtype, seed=seed, layout=layout, name=name, rerun=rerun)
+                     dtype=dtype, seed=seed, layout=layout, name=name, rerun=rerun, targets=targets)
     return run_checks(case, on_fail=on_fail, waivers=waivers, callback=callback)
 
 
 def check_step_fn(step_fn, *, sizes, activations, output="identity", loss, lr: float, steps: int = 5, dtype=np.float64,
                   seed: int = 0, layout: str = "row", on_fail: str = "report", waivers: dict | None = None,
-                  name: str | None = None, rerun: str | None = None, callback=None) -> LearnerReport:
+                  name: str | None = None, rerun: str | None = None, callback=None,
+                  targets: str | None = None) -> LearnerReport:
     """Check step_fn(params, X, y, lr) -> new_params: one step per probe (at lr * (1, 1/2, 1, 1/4)), then
-    `steps` steps in a row, all compared with torch.optim.SGD(lr) on the same network."""
+    `steps` steps in a row, all compared with torch.optim.SGD(lr) on the same network (targets: as
+    check_grad_fn's)."""
     case = make_case(step_fn, kind="step", sizes=sizes, activations=activations, output=output, loss=loss,
-                     dtype=dtype, seed=seed, layout=layout, lr=lr, steps=steps, name=name, rerun=rerun)
+                     dtype=dtype, seed=seed, layout=layout, lr=lr, steps=steps, name=name, rerun=rerun,
+                     targets=targets)
     return run_checks(case, on_fail=on_fail, waivers=waivers, callback=callback)
 
 

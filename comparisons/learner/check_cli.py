@@ -21,6 +21,7 @@ from ..wording import speaking_cli
 PASSED, FAILED, USAGE_ERROR, INTERRUPTED = 0, 1, 2, 130
 DEFAULT_TIMEOUT = 60.0     # seconds per call of the learner
 DEFAULT_MEMORY_MB = 4096   # address space of the learner's process
+DEFAULT_ACTIVATION = "relu"   # hidden layers when --activations is left out (the header says so)
 
 EPILOG = """\
 what is checked:
@@ -28,6 +29,9 @@ what is checked:
       params  [(W, b), ...], one pair per Linear layer, input layer first: W (fan_in, fan_out), b (fan_out,)
       X (N, sizes[0]), y (N, sizes[-1]); the network is X @ W + b, then the activation, layer by layer
       returns the loss (a number, or None) and grads [(dW, db), ...] shaped as params (db may be (1, fan_out))
+      a classifier (--loss cross_entropy or cross_entropy_sum: softmax cross-entropy on the last layer's
+      logits, so --output identity): y one-hot rows (N, K), or class indices (N,) (int64) with --targets index;
+      softmax inside your code and a returned gradient (p - y) / N is the usual way, and right
   step_fn(params, X, y, lr) -> new_params
       one plain SGD step, p - lr * dL/dp; returns [(W, b), ...] (or None after updating params in place)
   --layout column: W (fan_out, fan_in), b (fan_out, 1), X (sizes[0], N), y (sizes[-1], N), as W @ x + b
@@ -82,7 +86,18 @@ def activations_help() -> str:
                       for op in ACTIVATION_REGISTRY.values())
     return (f"hidden activation(s): one, or one per hidden layer separated by commas; parameters after colons "
             f"in declared order (leaky_relu:0.05, softplus:2:20, gelu:tanh, hardtanh:-2:2) or as keywords "
-            f"(leaky_relu(negative_slope=0.05)), torch's defaults when left out; {names} (default relu)")
+            f"(leaky_relu(negative_slope=0.05)), torch's defaults when left out; {names} (default "
+            f"{DEFAULT_ACTIVATION}); left out, the report's header says so")
+
+
+def targets_help() -> str:
+    """--targets' help: the losses that take either form, from the loss registry."""
+    from manual.losses.registry import REGISTRY
+
+    both = [op.name for op in REGISTRY.values() if {"one_hot", "index"} <= set(op.targets)]
+    only = [op.name for op in REGISTRY.values() if op.targets == ("index",)]
+    return (f"the form of y for {' and '.join(both)}: one_hot, rows (N, K) (the default), or index, class "
+            f"indices (N,) as int64 ({' and '.join(only)}: indices only)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,11 +108,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="file and function (or class) to check; several, or a glob pattern in the path "
                              "('submissions/*.py:grad_fn'), to grade each file")
     parser.add_argument("--sizes", required=True, help="layer widths, input to output, e.g. 2,4,1 (required)")
-    parser.add_argument("--activations", default="relu", help=activations_help())
+    parser.add_argument("--activations", help=activations_help())
     parser.add_argument("--output", default="identity",
                         help=f"output activation: {' or '.join(OUTPUTS)} (default identity)")
     parser.add_argument("--loss", default="mse",
                         help="the loss the code computes (default mse): " + "; ".join(LOSSES.values()))
+    parser.add_argument("--targets", choices=("one_hot", "index"), help=targets_help())
     parser.add_argument("--kind", choices=("grad", "step"),
                         help="grad_fn or step_fn (default: from the signature, 3 or 4 arguments)")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate for a step_fn or class (default 0.1)")
@@ -159,12 +175,19 @@ def _setup(args: argparse.Namespace) -> tuple[dict, list | None]:
     from .spec import LearnerSpec
 
     weights = _weights(args.weights) if args.weights else None
-    acts = split_activations(args.activations)
+    acts = split_activations(args.activations or DEFAULT_ACTIVATION)
     acts = acts[0] if len(acts) == 1 else acts
     common = dict(sizes=_sizes(args.sizes), activations=acts, output=args.output, loss=args.loss,
-                  dtype=args.dtype, seed=args.seed)
+                  dtype=args.dtype, seed=args.seed, targets=args.targets)
     common["spec"] = LearnerSpec.create(layout=args.layout, **common)
     return common, weights
+
+
+def _default_note(args: argparse.Namespace, spec) -> list[str]:
+    """A header line when the hidden activations are the default because --activations was left out."""
+    if args.activations is not None or not spec.activations:
+        return []
+    return [f"note      --activations left out: every hidden layer is {DEFAULT_ACTIVATION}, the default"]
 
 
 def _report(args: argparse.Namespace, target: str, worker, common: dict, weights):
@@ -181,6 +204,7 @@ def _report(args: argparse.Namespace, target: str, worker, common: dict, weights
         else:   # a class's adapter (in the worker) already speaks row-major
             layout = "row" if learner.kind == "class" else args.layout
             report = check_step_fn(learner, lr=args.lr, steps=args.steps, layout=layout, **common)
+    report.header[1:1] = _default_note(args, spec)
     report.header += worker.captured.report_lines()
     return report
 

@@ -10,8 +10,10 @@ From one `seed`, four draws (each its own weights, inputs and targets, in the le
                             driven to |z| ~ 2..6, where f' is small and a derivative taken on the wrong
                             value differs most
 Weights are W ~ N(0, 1.5**2 / fan_in) (N(0, 4**2 / fan_in) for saturated layers, N(0, 1 / fan_in) for the
-output layer), biases ~ N(0, 0.5**2), X ~ N(0, 1), targets in the loss's form (the loss registry's `target`):
-y ~ U(0, 1) for regression losses, 0/1 for BCE, one-hot rows for cross-entropy, class indices for NLL.
+output layer), biases ~ N(0, 0.5**2), X ~ N(0, 1), targets in the spec's form (the loss registry's `target`
+unless the learner chose another it takes): y ~ U(0, 1) for regression losses, 0/1 for BCE, one-hot rows for
+cross-entropy (class indices with targets="index"), class indices for NLL. A classifier's code may
+take argmax of one-hot rows, so they are exact 0/1 rows, never soft labels.
 A draw is redrawn (deterministically) until every layer whose activation is `mixed` (ReLU, LeakyReLU, ELU,
 Hardtanh) has units on both sides of its first kink, no pre-activation lies within KINK_MARGIN of any kink
 (at the layer's own parameters: hardtanh:-2:2's are at -2 and 2), and a sigmoid output stays within
@@ -24,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from manual.losses.registry import TARGETS
 
 from .spec import LearnerSpec
 from .mutants import forward
@@ -41,7 +45,7 @@ MAX_DRAWS = 200
 @dataclass(frozen=True)
 class Probe:
     """One draw: params [(W, b)] row-major, X (N, sizes[0]), y (N, sizes[-1]), all in the spec's dtype (y as
-    class indices (N,) int64 where the loss takes them)."""
+    class indices (N,) int64 where the spec's targets are 'index')."""
 
     index: int
     name: str
@@ -69,7 +73,7 @@ def _draw(spec: LearnerSpec, n: int, saturate: bool, rng: np.random.Generator):
         W = rng.standard_normal((fan_in, fan_out)) * gain / np.sqrt(fan_in)
         params.append((W.astype(spec.dtype), (rng.standard_normal(fan_out) * 0.5).astype(spec.dtype)))
     X = rng.standard_normal((n, spec.sizes[0])).astype(spec.dtype)
-    return params, X, draw_targets(spec.loss_op.target, n, spec.sizes[-1], spec.dtype, rng)
+    return params, X, draw_targets(spec.targets, n, spec.sizes[-1], spec.dtype, rng)
 
 
 def draw_targets(form: str, n: int, k: int, dtype, rng: np.random.Generator) -> np.ndarray:
@@ -129,4 +133,7 @@ def describe_probes(spec: LearnerSpec, probes: list[Probe]) -> list[str]:
         sq = "square: " + ", ".join(spec.layer_label(k) for k in square)
     else:
         sq = "no square layer, so a transposed dW shows as a shape error"
-    return [f"probes    {names}; {sq}"]
+    lines = [f"probes    {names}; {sq}"]
+    if spec.class_targets:   # what a classifier receives as y is part of its contract
+        lines.append(f"targets   {TARGETS[spec.targets]}")
+    return lines

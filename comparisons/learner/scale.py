@@ -26,14 +26,18 @@ DECLARED = {name: op.reduction for name, op in LOSS_REGISTRY.items()}   # 'mse' 
 
 
 def _slips(op: LossOp, mean: Coefficient, quantity: str) -> list[tuple[str, Coefficient]]:
-    """Reductions no registered loss has, which code reaches by a slip, relative to the terms' mean."""
+    """Reductions no registered loss has, which code reaches by a slip, relative to the terms' mean: over one
+    axis only, the mean taken twice, and (for the gradient of squares) the factor 2 dropped."""
     out = []
     if mean.pk:
         out.append(("a mean over the batch only (divided by N, not N*K)", Coefficient(mean.coef, mean.pn, 0)))
-    if quantity == "grad":
-        if op.cls is MSELoss:      # d/dyhat (yhat - y)**2 = 2 (yhat - y): the 2 is easily dropped
-            out.append(("mean without the factor 2", Coefficient(mean.coef / 2, mean.pn, mean.pk)))
-        out.append(("a mean taken twice", Coefficient(mean.coef, 2 * mean.pn, 2 * mean.pk)))
+        if mean.pn:
+            out.append(("a mean over the outputs only (divided by K, not N*K)", Coefficient(mean.coef, 0, mean.pk)))
+    if quantity == "grad" and op.cls is MSELoss:   # d/dyhat (yhat - y)**2 = 2 (yhat - y): the 2 is easily dropped
+        out.append(("mean without the factor 2", Coefficient(mean.coef / 2, mean.pn, mean.pk)))
+    out.append(("a mean taken twice", Coefficient(mean.coef, 2 * mean.pn, 2 * mean.pk)))
+    if mean.pn and mean.pk:
+        out.append(("a mean divided by N once more", Coefficient(mean.coef, 2 * mean.pn, mean.pk)))
     return out
 
 
@@ -95,8 +99,16 @@ def _same_ratio(f: Factor, k: int) -> tuple:
     return (f.coef, f.pn, 0 if k == 1 else f.pk, f.pl)
 
 
+TWOS = {  # a factor 2 too many or too few, beside any reduction: the same ratios for a value and a gradient
+    "grad": (("the factor 2 applied twice", Fraction(2)), ("half the gradient: a factor 2 missing", Fraction(1, 2))),
+    "loss": (("twice the loss: a factor 2 too many", Fraction(2)),
+             ("half the loss: a factor 1/2 too many (0.5 * ...)", Fraction(1, 2))),
+}
+
+
 def named_factors(spec: LearnerSpec, *, quantity: str = "grad", step: bool = False) -> list[Factor]:
-    """Every named factor for this spec, most likely first; ones that equal 1 for this K are left out."""
+    """Every named factor for this spec, most likely first; ones that equal 1 for this K are left out.
+    quantity 'loss' (a loss value) has the same ratios as 'grad', in words for a value."""
     op = spec.loss_op
     d = op.coefficient
     k = spec.sizes[-1]
@@ -105,12 +117,10 @@ def named_factors(spec: LearnerSpec, *, quantity: str = "grad", step: bool = Fal
         if name != op.reduction:
             out.append(Factor(f"{name} instead of {op.reduction}" + (f": the {slip}" if slip else ""), WRONG_SCALE,
                               c.coef / d.coef, c.pn - d.pn, c.pk - d.pk))
-    if quantity == "grad":
-        out += [Factor("the factor 2 applied twice", WRONG_SCALE, Fraction(2)),
-                Factor("half the gradient: a factor 2 missing", WRONG_SCALE, Fraction(1, 2))]
-        if step:
-            out += [Factor("the learning rate applied twice (p - lr*lr*grad)", LR_APPLIED_TWICE, Fraction(1), pl=1),
-                    Factor("the learning rate not applied (p - grad)", LR_APPLIED_TWICE, Fraction(1), pl=-1)]
+    out += [Factor(meaning, WRONG_SCALE, coef) for meaning, coef in TWOS[quantity]]
+    if step:
+        out += [Factor("the learning rate applied twice (p - lr*lr*grad)", LR_APPLIED_TWICE, Fraction(1), pl=1),
+                Factor("the learning rate not applied (p - grad)", LR_APPLIED_TWICE, Fraction(1), pl=-1)]
     signs = [Factor("the opposite sign: error taken as y - yhat, or the update adds the gradient",
                     WRONG_SIGN, Fraction(-1))]
     signs += [Factor(f"the opposite sign, and {f.meaning}", WRONG_SIGN, -f.coef, f.pn, f.pk, f.pl)
@@ -170,7 +180,7 @@ class RatioFit:
     def informative(self):
         return [(n, lr, c) for n, lr, c in zip(self.ns, self.lrs, self.ratios) if c is not None]
 
-    def evidence(self, k: int) -> str:
+    def evidence(self, k: int, against: str = "torch") -> str:
         """'ratio to torch = 8.000 on N=8, 3.000 on N=3, 1.000 on N=1' (one entry per distinct N and lr)."""
         seen, parts = set(), []
         for n, lr, c in self.informative():
@@ -178,7 +188,7 @@ class RatioFit:
                 seen.add((n, lr))
                 parts.append(f"{_fmt(c)} on N={n}" + (f" (lr {lr:g})" if lr is not None else ""))
         outs = f" (K = {k} outputs)" if k > 1 else ""
-        return "ratio to torch = " + ", ".join(parts) + outs
+        return f"ratio to {against} = " + ", ".join(parts) + outs
 
 
 def match_factor(fit: RatioFit, spec: LearnerSpec, factors: list[Factor], rtol: float) -> list[Factor]:
@@ -190,6 +200,11 @@ def match_factor(fit: RatioFit, spec: LearnerSpec, factors: list[Factor], rtol: 
         return []
     return [f for f in factors
             if all(abs(c - f.value(n, k, lr)) <= tol * abs(f.value(n, k, lr)) for n, lr, c in rows)]
+
+
+def alternatives(factors: list[Factor], k: int) -> str:
+    """'; or: 2 x: the factor 2 applied twice' for the second and third factor that fit as well."""
+    return "".join(f"; or: {f.text(k)}: {f.meaning}" for f in factors[1:3])
 
 
 def fixed_lr(fit: RatioFit, rtol: float) -> float | None:

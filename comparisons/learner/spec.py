@@ -13,7 +13,7 @@ from manual.activation_op import ChosenActivation
 from manual.activation_spelling import parse_activation, split_activations
 from manual.errors import ParityInputError
 from manual.losses.registry import REGISTRY as LOSS_REGISTRY
-from manual.losses.registry import LossOp
+from manual.losses.registry import TARGETS, LossOp
 from manual.validate import as_float_dtype
 
 from ..wording import arg
@@ -78,10 +78,26 @@ def _check_loss(op: LossOp, output: str, sizes: tuple[int, ...]) -> None:
                                f"least 2, got {sizes[-1]} ({arg('sizes', list(sizes))})")
 
 
+def _targets(targets, op: LossOp, layout: str) -> str:
+    """The form y takes (the loss's default, else one it accepts: 'index' for cross-entropy)."""
+    if targets is None:
+        return op.target
+    if not isinstance(targets, str) or targets not in TARGETS:
+        raise LearnerSpecError(f"{arg('targets')} must be one of {', '.join(TARGETS)}, got {targets!r}")
+    if targets not in op.targets:
+        forms = "; ".join(f"{t!r}: {TARGETS[t]}" for t in op.targets)
+        raise LearnerSpecError(f"loss {op.name!r} takes targets {forms}; not {targets!r}")
+    if targets == "index" and layout == "column":
+        raise LearnerSpecError(f"{arg('targets', 'index')} is not taken with {arg('layout', 'column')}: use "
+                               f"{arg('layout', 'row')}, or one-hot targets y (K, N) in the column layout")
+    return targets
+
+
 @dataclass(frozen=True)
 class LearnerSpec:
     """The network a learner implements. Linear layer k maps sizes[k] -> sizes[k+1]; hidden layer j (after
-    Linear j) applies activations[j]; the last Linear is followed by `output`."""
+    Linear j) applies activations[j]; the last Linear is followed by `output`. `targets` is the form of y the
+    learner receives (the loss registry's TARGETS: 'real', 'binary', 'one_hot' rows or class 'index')."""
 
     sizes: tuple[int, ...]
     activations: tuple[str, ...]
@@ -90,10 +106,13 @@ class LearnerSpec:
     dtype: np.dtype
     seed: int = 0
     layout: str = "row"
+    targets: str = ""
 
     @classmethod
-    def create(cls, *, sizes, activations, output, loss, dtype=np.float64, seed=0, layout="row") -> LearnerSpec:
-        """Validate every argument and say exactly what is wrong with the first bad one."""
+    def create(cls, *, sizes, activations, output, loss, dtype=np.float64, seed=0, layout="row",
+               targets=None) -> LearnerSpec:
+        """Validate every argument and say exactly what is wrong with the first bad one. targets: None for the
+        loss's default form (one-hot rows for cross-entropy), or 'index' for class indices y (N,)."""
         sizes = _sizes(sizes)
         acts = _activations(activations, len(sizes) - 2, sizes)
         if not isinstance(output, str) or output.lower() not in OUTPUTS:
@@ -106,7 +125,8 @@ class LearnerSpec:
             raise LearnerSpecError(f"{arg('seed')} must be a non-negative integer, got {seed!r}")
         if layout not in LAYOUTS:
             raise LearnerSpecError(f"{arg('layout')} must be 'row' or 'column', got {layout!r}")
-        return cls(sizes, acts, output, loss, as_float_dtype(dtype), int(seed), layout)
+        targets = _targets(targets, LOSS_REGISTRY[loss], layout)
+        return cls(sizes, acts, output, loss, as_float_dtype(dtype), int(seed), layout, targets)
 
     @property
     def loss_op(self) -> LossOp:
@@ -169,10 +189,17 @@ class LearnerSpec:
         net.set_linear_params([(np.asarray(W, self.dtype), np.asarray(b, self.dtype)) for W, b in params])
         return net
 
+    @property
+    def class_targets(self) -> bool:
+        """The loss takes classes, so the form of y (one-hot rows or indices) is part of the spec."""
+        return self.loss_op.classes
+
     def describe(self) -> str:
-        """'3-5-1 (Linear, Tanh, Linear, Sigmoid), loss bce, float64, seed 0'."""
+        """'3-5-1 (Linear, Tanh, Linear, Sigmoid), loss bce, float64, seed 0'; for a class loss the targets'
+        form follows the loss: 'loss cross_entropy (targets index)'."""
         layout = ", column-major" if self.layout == "column" else ""
-        return f"{self.net.describe()}, loss {self.loss}, {self.dtype}, seed {self.seed}{layout}"
+        targets = f" (targets {self.targets})" if self.class_targets else ""
+        return f"{self.net.describe()}, loss {self.loss}{targets}, {self.dtype}, seed {self.seed}{layout}"
 
     def expected_shapes(self, k: int) -> tuple[tuple[int, int], list[tuple[int, ...]]]:
         """(W shape, accepted b shapes) of Linear k in the learner's layout."""

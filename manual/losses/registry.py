@@ -58,7 +58,8 @@ class LossOp:
     torch       the twin's class, in torch.nn, else in torch_ref/losses.py (conventions torch has no class for);
                 torch_args: the manual loss's attributes passed to its constructor by the same names
     coefficient its reduction, a function of (N, K) (scale.py derives its factor tables from it)
-    target      the form of y (TARGETS);  input: what yhat must be (INPUTS)
+    target      the form of y (TARGETS) probes draw by default; other_targets: the other forms it takes
+                (cross-entropy: class indices too, as torch's);  input: what yhat must be (INPUTS)
     text        what it computes, in one line, for help texts
     """
 
@@ -71,9 +72,10 @@ class LossOp:
     torch_args: tuple[str, ...] = ("reduction",)
     target: str = "real"
     input: str = "any"
+    other_targets: tuple[str, ...] = ()
 
     def __post_init__(self):
-        if self.target not in TARGETS or self.input not in INPUTS:
+        if not {self.target, *self.other_targets} <= set(TARGETS) or self.input not in INPUTS:
             raise ValueError(f"loss {self.name}: target must be one of {list(TARGETS)}, input one of {list(INPUTS)}")
 
     def build(self):
@@ -84,6 +86,11 @@ class LossOp:
     def reduction(self) -> str:
         """The manual class's reduction argument ('mean', 'sum', 'half_sum', ...): how messages name it."""
         return self.args.get("reduction", "mean")
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every target form it takes, the default first."""
+        return (self.target, *self.other_targets)
 
     @property
     def classes(self) -> bool:
@@ -113,10 +120,12 @@ REGISTRY: dict[str, LossOp] = {op.name: op for op in (
            {"reduction": "mean"}, ("reduction", "pos_weight"), target="binary", input="logits"),
     LossOp("cross_entropy", CrossEntropyLoss, "CrossEntropyLoss", ROW_MEAN,
            "softmax cross-entropy on logits, mean over the N rows, as torch.nn.CrossEntropyLoss()",
-           {"reduction": "mean"}, ("weight", "ignore_index", "reduction", "label_smoothing"), "one_hot", "logits"),
+           {"reduction": "mean"}, ("weight", "ignore_index", "reduction", "label_smoothing"), "one_hot", "logits",
+           ("index",)),
     LossOp("cross_entropy_sum", CrossEntropyLoss, "CrossEntropyLoss", SUM,
            "softmax cross-entropy on logits, summed, as torch.nn.CrossEntropyLoss(reduction='sum')",
-           {"reduction": "sum"}, ("weight", "ignore_index", "reduction", "label_smoothing"), "one_hot", "logits"),
+           {"reduction": "sum"}, ("weight", "ignore_index", "reduction", "label_smoothing"), "one_hot", "logits",
+           ("index",)),
     LossOp("nll", NLLLoss, "NLLLoss", ROW_MEAN,
            "negative log-likelihood of log-probabilities, mean over the N rows, as torch.nn.NLLLoss()",
            {"reduction": "mean"}, ("weight", "ignore_index", "reduction"), "index"),
