@@ -29,7 +29,8 @@ from .scale import DECLARED, Factor, RatioFit, best_ratio, match_factor, named_f
 
 _KNOBS = ("dw_source", "transpose", "bias", "stale")  # combined field by field: at most one of two bugs sets each
 _APART = {"hidden": "merged layer by layer in combine", "dyhat_scale": "the fitted factor, set by Composite.predict",
-          "stale_lr": "the factor's learning-rate part, set by Composite.predict"}
+          "stale_lr": "the factor's learning-rate part, set by Composite.predict",
+          "dx": "a wrong Linear backward, tried by localise.py alone, never in a composite"}
 
 
 def check_knobs(combined=_KNOBS, apart=_APART, knobs=Knobs) -> None:

@@ -7,8 +7,10 @@ Hypotheses, tried in this order, each tested on data we hold:
 3. a mutant (mutants.py): backprop with one classic bug reproduces yours to within rtol.
 A hypothesis that explains every tensor names all findings. Otherwise each failing tensor gets the first
 hypothesis that explains it alone; the tensors none explains get a composite (composite.py: a mutant with
-a named factor on dL/dyhat, or two mutants), then "batch_dependent" (right on every N=1 probe, wrong for
-N > 1), then "unknown" with the figures and where in the network the error starts.
+a named factor on dL/dyhat, or two mutants), then a place (localise.py: the first layer from the loss whose
+delta goes wrong on the N=1 probe, and whether at an activation's f', named or "not a known form", or at a
+Linear's backward), then "batch_dependent" (right on every N=1 probe, wrong for N > 1), then "unknown" with
+the figures and where in the network the error starts.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from manual.errors import ParityInputError
 from .composite import composite_diagnoses
 from .hypotheses import Candidate, Observation, Tensor, with_evidence  # noqa: F401 (Observation re-exported)
 from .events import LearnerEvent
+from .localise import localised_diagnoses
 from .labels import (BAD_STRUCTURE, BATCH_DEPENDENT, BIAS_NOT_SUMMED, GRAD_ACCUMULATION, LR_APPLIED_TWICE, RAISED,
                      TRANSPOSED, UNKNOWN, WRONG_SCALE, WRONG_SIGN, produces)
 from .spec import LearnerSpec
@@ -113,8 +116,10 @@ def diagnose_tensors(spec: LearnerSpec, obs: list[Observation], *, rtol: float,
         else:
             unexplained.append(t)
     composite = composite_diagnoses(spec, obs, unexplained, rtol=rtol, step=step) if unexplained else {}
+    left = [t for t in unexplained if t not in composite]
+    located = localised_diagnoses(spec, obs, left, rtol=rtol) if left else {}
     for t in unexplained:
-        out[t] = composite.get(t) or _fallback(spec, obs, t, failing, rtol)
+        out[t] = composite.get(t) or located.get(t) or _fallback(spec, obs, t, failing, rtol)
     return out
 
 

@@ -53,6 +53,9 @@ BIAS_NOT_SUMMED = declare("bias_not_summed", "db is not the sum over the batch o
 WRONG_ACTIVATION_DERIVATIVE = declare("wrong_activation_derivative", "an activation's derivative is wrong in one "
                                       "layer (evaluated on the pre-activation instead of the activation, a ReLU "
                                       "mask on a LeakyReLU, ...)")
+WRONG_LINEAR_BACKWARD = declare("wrong_linear_backward", "a Linear's backward sends the wrong dL/dx to the layer "
+                                "below while the dL/dz reaching it is right: not delta @ W.T but W not transposed, "
+                                "another layer's W, dW in place of W, ...")
 MISSING_OUTPUT_ACTIVATION_DERIVATIVE = declare("missing_output_activation_derivative", "the output activation's "
                                                "derivative is left out of dL/dz")
 CACHE_OFF_BY_ONE = declare("cache_off_by_one", "a layer's weight gradient uses another layer's cached input (or "

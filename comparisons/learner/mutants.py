@@ -46,13 +46,16 @@ class Knobs:
 
     hidden: per activation (index k of the Linear before it), how f'_k is taken: "on_pre" (the a-formula
         applied to z), "on_post" (the z-formula applied to a), "relu_mask" ([z>0] on a LeakyReLU),
-        "missing" (taken as 1), "cache:s" (the a-formula applied to a_s, another layer's activation).
+        "missing" (taken as 1), "cache:s" (the a-formula applied to a_s, another layer's activation), or a
+        function h(z, a) -> f' (a wrong form, derivative_forms.py).
     dw_source: which cached array forms dW_k: "input" (a_k), "prev_input" (a_{k-1}), "output" (a_{k+1}),
         "prev_z" (z_{k-1}); used only where the shapes allow it.
     dyhat_scale: a factor s on the loss gradient, delta_{L-1} = s * dL/dyhat * f'_{L-1} (s = N: sum instead of
         mean), so every gradient of the correct algorithm is s times torch's.
     stale_lr: the learning rate of the stale update, delta_{k-1} = delta_k @ (W_k - stale_lr dW_k).T; None:
         the lr given to backprop. A learner that forgets lr in its update steps with stale_lr = 1.
+    dx: per Linear k >= 1, a function dx(delta_k, params, dW_k) -> dL/da_k sent to the layer below in place
+        of delta_k @ W_k.T (a wrong Linear backward, linear_forms.py).
     """
 
     hidden: dict = field(default_factory=dict)
@@ -62,6 +65,7 @@ class Knobs:
     stale: bool = False         # delta_{k-1} = delta_k @ (W_k - lr dW_k).T: W_k already updated
     dyhat_scale: float = 1.0
     stale_lr: float | None = None
+    dx: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -114,6 +118,8 @@ def _derivative(spec: LearnerSpec, k: int, how: str, zs, acts) -> np.ndarray:
     """f'_k as the knob says: correct, or taken the wrong way (Knobs.hidden)."""
     chosen, z, a = spec.act(k), zs[k], acts[k + 1]
     op, p = chosen.op, chosen.p
+    if callable(how):
+        return how(z, a)
     if how == "on_pre":
         return op.from_a(z, p)
     if how == "on_post":
@@ -161,7 +167,8 @@ def backprop(spec: LearnerSpec, params, X, y, knobs: Knobs = Knobs(), lr: float 
             W = np.asarray(params[k][0], np.float64)
             step = lr if knobs.stale_lr is None else knobs.stale_lr
             W_back = W - step * dW if knobs.stale and step is not None else W
-            delta = (delta @ W_back.T) * derivs[k - 1]
+            up = knobs.dx[k](delta, params, dW) if k in knobs.dx else delta @ W_back.T
+            delta = up * derivs[k - 1]
     return Pass(zs, acts, deltas, grads, value, dyhat, derivs, tuple(spec.act(k) for k in range(spec.n_linear)))
 
 

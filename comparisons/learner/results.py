@@ -71,8 +71,7 @@ class LearnerFinding(Finding):
             first, *more = self.diagnosis.summary.split("\n")
             out.append(f"likely    [{self.diagnosis.label}] {first}")
             out += [f"          {line}" for line in more]
-            if self.diagnosis.evidence:
-                out.append(f"          {self.diagnosis.evidence}")
+            out += [f"          {line}" for line in self.diagnosis.evidence.split("\n") if line]
         return out
 
     def __str__(self) -> str:
