@@ -23,7 +23,7 @@ from .labels import BAD_SHAPE, BAD_STRUCTURE, BIAS_NOT_SUMMED, TRANSPOSED, produ
 from .spec import LearnerSpec
 from .trace import learner_location, short_path  # noqa: F401 (re-exported)
 from .wire import Opaque
-from ..wording import arg
+from ..wording import arg, cli_style
 from .probes import Probe
 
 produces(__name__, BAD_STRUCTURE, BAD_SHAPE, TRANSPOSED, BIAS_NOT_SUMMED)
@@ -216,8 +216,13 @@ def _left_behind(raw, call: Call) -> list[str]:
     return out
 
 
+def inplace_option() -> str:
+    """How the caller asks for an in-place contract: inplace=True, or --inplace on the command line."""
+    return arg("inplace") if cli_style() else arg("inplace", True)
+
+
 def _not_in_place(raw, updated: list[str], left: list[str]) -> str:
-    head = f"{arg('inplace', True)}, but "
+    head = f"{inplace_option()}, but "
     if left and updated:
         return (head + f"{', '.join(left)} {'was' if len(left) == 1 else 'were'} not updated in place: your step_fn "
                 "returned a new array instead (b = b - lr * db makes a new one; b -= lr * db updates the one "
@@ -225,7 +230,7 @@ def _not_in_place(raw, updated: list[str], left: list[str]) -> str:
     if raw is None:
         return head + "step_fn changed none of the arrays passed in and returned None"
     return (head + f"step_fn changed none of the arrays passed in and returned {describe(raw)}: update them in "
-            f"place (W -= lr * dW), or check it without {arg('inplace', True)}")
+            f"place (W -= lr * dW), or check it without {inplace_option()}")
 
 
 def shape_problems(call: Call, spec: LearnerSpec, kind: str) -> list[Problem]:

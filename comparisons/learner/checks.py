@@ -17,7 +17,7 @@ from .case import Case, Skip
 from .events import LearnerEvent
 from .labels import (BAD_SHAPE, BAD_STRUCTURE, BIAS_NOT_SUMMED, MUTATES_INPUT, NON_FINITE, RAISED, TRANSPOSED, UNKNOWN,
                      produces)
-from .calls import Call, LearnerSetupError, shape_problems
+from .calls import Call, LearnerSetupError, inplace_option, shape_problems
 from .results import CheckResult, LearnerFinding
 from ..report import Diagnosis
 from ..wording import arg
@@ -163,7 +163,7 @@ def check_structure(name, fn, case: Case) -> CheckResult:
                 for g in grouped(calls, lambda c: c.problem.message if c.problem else None).values()]
     nones = [c for c in right if c.raw is None]
     if in_place(case):
-        msg = f"the params passed, as your step_fn left them, are judged ({arg('inplace', True)})"
+        msg = f"the params passed, as your step_fn left them, are judged ({inplace_option()})"
     else:
         msg = "returned None and updated the params in place (accepted)" if nones else "structure as documented"
     return failed(findings, msg)
@@ -279,7 +279,7 @@ def _mutation_diagnosis(case: Case, names: list[str], calls: list[Call]) -> Diag
         return Diagnosis(MUTATES_INPUT, f"step_fn writes into the caller's arrays: {_arrays(case, names)} (W -= lr "
                                         f"* dW on the params passed in){nones}",
                          "return new arrays (W = W - lr * dW) and leave the caller's alone; or, if your contract is "
-                         f"an in-place update, check it with {arg('inplace', True)}")
+                         f"an in-place update, check it with {inplace_option()}")
     hint = " (an update inside grad_fn? a step_fn may do that, a grad_fn may not)" if names[0].startswith("params") \
         else ""
     return Diagnosis(MUTATES_INPUT, f"{what(case)} changes {_arrays(case, names)} in place{hint}",

@@ -1,4 +1,6 @@
-"""Learner code that raises is a finding, not a crash of the harness."""
+"""Learner code that raises is a finding, not a crash of the harness; the check command on an in-place step."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,34 @@ def test_correct_step_fn_still_passes():
     ref = TorchTrainer.mirroring(net, manual.MSELoss(), manual.SGD(0.1))
     report = compare_trajectory(StepFnTrainer(sgd_step, net, 0.1), ref, data, steps=20, rtol=1e-8)
     assert report.passed and report.error is None
+
+
+# ---- the check command on a step_fn that updates the params passed in place (--inplace) -------------------------
+LEARNERS = Path(__file__).resolve().parents[1] / "learners" / "correct"
+INPLACE = f"{LEARNERS / 'layer_list_inplace.py'}:train_step"
+INPLACE_NET = ["--sizes", "3,4,4,2", "--activations", "sigmoid", "--loss", "mse", "--lr", "0.2", "--steps", "2"]
+
+
+def run_check(capsys, *args) -> tuple[int, str]:
+    from comparisons.cli import main
+
+    code = main(["check", *args])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def test_check_command_judges_an_in_place_step_with_inplace(capsys):
+    code, out = run_check(capsys, INPLACE, *INPLACE_NET, "--inplace")
+    assert code == 0 and "PASSED, 8 of 8 checks passed" in out, out
+
+
+def test_check_command_without_inplace_reports_the_writes_and_names_the_flag(capsys):
+    code, out = run_check(capsys, INPLACE, *INPLACE_NET)
+    assert code == 1 and "[mutates_input] step_fn writes into the caller's arrays: every W and b passed" in out, out
+    assert "check it with --inplace\n" in out and "--inplace True" not in out
+
+
+def test_check_command_refuses_inplace_for_a_grad_fn(capsys):
+    code, out = run_check(capsys, f"{LEARNERS / 'grad_buffer_by_reference.py'}:grad_fn", "--sizes", "2,4,3",
+                          "--activations", "tanh", "--loss", "half_sum_mean", "--inplace")
+    assert code == 2 and "--inplace is for a step_fn that updates the params passed" in out, out

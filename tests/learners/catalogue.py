@@ -4,6 +4,9 @@ Each module defines LEARNER (a grad_fn, a step_fn, or a class with forward(X) an
 CASE (the check kwargs: a CASE with "lr" is checked as a step_fn, one without as a grad_fn) and, in
 buggy/, EXPECTED (its one bug's label from comparisons.learner.labels.LABELS). A class module also
 names its weight attributes in PARAM_NAMES, [(W attribute, b attribute), ...], for the class adapter.
+CS231n-style code says which check it needs in CHECK: "layer_fn" (LEARNER = (forward, backward), or
+(loss_fn,) for a loss layer; CASE holds layer=...) or "dict_net" (LEARNER = the model, CASE the
+check_dict_net kwargs).
 """
 from __future__ import annotations
 
@@ -27,7 +30,9 @@ class Entry(NamedTuple):
 
     @property
     def kind(self) -> str:
-        """'class', 'step' or 'grad': which check and adapter the entry needs."""
+        """'layer_fn', 'dict_net', 'class', 'step' or 'grad': which check and adapter the entry needs."""
+        if getattr(self.module, "CHECK", None):
+            return self.module.CHECK
         if isinstance(self.fn, type):
             return "class"
         return "step" if "lr" in self.case else "grad"

@@ -10,11 +10,16 @@ from .catalogue import BUGGY, CORRECT, Entry
 
 
 def check(entry: Entry):
-    """Run the check that fits the entry: grad_fn, step_fn, or a class wrapped into a step_fn."""
+    """Run the check that fits the entry: grad_fn, step_fn, a class wrapped into a step_fn, CS231n layer
+    functions or a dict-params net."""
     entry = entry.fresh()   # module-level state (grads_accumulate_global) starts clean, as in a fresh import
     case = dict(entry.case)
     if entry.kind == "grad":
         return comparisons.check_grad_fn(entry.fn, **case)
+    if entry.kind == "layer_fn":
+        return comparisons.check_layer_fn(*entry.fn, **case)
+    if entry.kind == "dict_net":
+        return comparisons.check_dict_net(entry.fn, **case)
     fn = entry.fn
     if entry.kind == "class":
         fn = comparisons.step_fn_from_class(entry.fn, entry.module.PARAM_NAMES)
