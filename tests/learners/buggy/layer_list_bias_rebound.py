@@ -1,48 +1,34 @@
-"""Bug: Layer objects meant to update the caller's arrays in place (inplace=True), but the bias update
-self.b = self.b - lr * self.db makes a new array, so the caller's biases never train."""
+"""Bug: Layer objects (numpy-ml style params/grads dicts) meant to update the caller's arrays in place
+(inplace=True), but the bias step self.params["bias"] = ... - lr * ... makes a new array, so the caller's
+biases never train."""
 import numpy as np
 
 
-class Dense:
-    def __init__(self, W, b):
-        self.W, self.b = W, b
+class Linear:
+    def __init__(self, weight, bias):
+        self.params = {"weight": weight, "bias": bias}
 
-    def forward(self, x):
+    def __call__(self, x):
         self.x = x
-        return x @ self.W + self.b
+        return x @ self.params["weight"] + self.params["bias"]
 
-    def backward(self, grad):
-        self.dW, self.db = self.x.T @ grad, grad.sum(axis=0)
-        return grad @ self.W.T
+    def grad(self, dy):
+        self.grads = {"weight": self.x.T @ dy, "bias": dy.sum(axis=0)}
+        return dy @ self.params["weight"].T
 
-    def update(self, lr):
-        self.W -= lr * self.dW
-        self.b = self.b - lr * self.db
-
-
-class ReLU:
-    def forward(self, x):
-        self.mask = x > 0
-        return x * self.mask
-
-    def backward(self, grad):
-        return grad * self.mask
-
-    def update(self, lr):
-        pass
+    def step(self, lr):
+        self.params["weight"] -= lr * self.grads["weight"]
+        self.params["bias"] = self.params["bias"] - lr * self.grads["bias"]
 
 
 def train_step(params, X, y, lr):
-    layers = [Dense(*params[0]), ReLU(), Dense(*params[1])]
-    out = X
-    for layer in layers:
-        out = layer.forward(out)
-    grad = out - y
-    for layer in reversed(layers):
-        grad = layer.backward(grad)
-    for layer in layers:
-        layer.update(lr)
-    return [(layer.W, layer.b) for layer in layers[::2]]
+    first, second = Linear(*params[0]), Linear(*params[1])
+    z = first(X)
+    out = second(np.maximum(z, 0))
+    first.grad(second.grad(out - y) * (z > 0))
+    for layer in (first, second):
+        layer.step(lr)
+    return [tuple(layer.params.values()) for layer in (first, second)]
 
 
 LEARNER = train_step

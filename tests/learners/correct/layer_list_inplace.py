@@ -1,50 +1,49 @@
-"""Correct: a list of Layer objects sharing the caller's arrays; backward stores the gradients and the update
-is W -= lr * dW on those arrays, so the step returns nothing (checked with inplace=True)."""
+"""Correct: a tutorial's list of Layer objects sharing the caller's arrays, each backward(grad, lr) sending
+the gradient on and then updating its own kernel and bias in place (kernel -= lr * dkernel), so the step
+returns nothing (checked with inplace=True)."""
 import numpy as np
 
 
-class Dense:
-    def __init__(self, W, b):
-        self.W, self.b = W, b
-
-    def forward(self, x):
-        self.x = x
-        return x @ self.W + self.b
-
-    def backward(self, grad):
-        self.dW, self.db = self.x.T @ grad, grad.sum(axis=0)
-        return grad @ self.W.T
-
-    def update(self, lr):
-        self.W -= lr * self.dW
-        self.b -= lr * self.db
+class Layer:
+    def backward(self, grad, lr):
+        raise NotImplementedError
 
 
-class Sigmoid:
-    def forward(self, x):
-        self.out = 1 / (1 + np.exp(-x))
+class Dense(Layer):
+    def __init__(self, kernel, bias):
+        self.kernel, self.bias = kernel, bias
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        return np.dot(inputs, self.kernel) + self.bias
+
+    def backward(self, grad, lr):
+        grad_inputs = np.dot(grad, self.kernel.T)
+        self.kernel -= lr * np.dot(self.inputs.T, grad)
+        self.bias -= lr * grad.sum(axis=0)
+        return grad_inputs
+
+
+class Sigmoid(Layer):
+    def forward(self, inputs):
+        self.out = 1 / (1 + np.exp(-inputs))
         return self.out
 
-    def backward(self, grad):
+    def backward(self, grad, lr):
         return grad * self.out * (1 - self.out)
-
-    def update(self, lr):
-        pass
 
 
 def train_step(params, X, y, lr):
     layers = []
-    for W, b in params:
-        layers += [Dense(W, b), Sigmoid()]
+    for kernel, bias in params:
+        layers += [Dense(kernel, bias), Sigmoid()]
     layers.pop()                      # a linear output
     out = X
     for layer in layers:
         out = layer.forward(out)
     grad = 2 * (out - y) / y.size
     for layer in reversed(layers):
-        grad = layer.backward(grad)
-    for layer in layers:
-        layer.update(lr)
+        grad = layer.backward(grad, lr)
 
 
 LEARNER = train_step
