@@ -137,6 +137,7 @@ def fitted_forms(chosen: ChosenActivation, z: np.ndarray, a: np.ndarray, upstrea
                                  lambda z, a, alpha=alpha: _where(z, 1.0, alpha * np.exp(np.minimum(z, 0))), True))
     c = _fit(delta, upstream * chosen.from_z(z))
     if c is not None and c != 0:
-        out.append(WrongForm("factor", f"{_nice(c)} x ({right}): a constant factor on the right derivative",
-                             lambda z, a, c=c: c * chosen.from_z(z), True))
+        text = (f"{_nice(c)} x ({right}): a constant factor on the right derivative (or on the dL/dx of the "
+                "Linear above: the two look the same)")
+        out.append(WrongForm("factor", text, lambda z, a, c=c: c * chosen.from_z(z), True))
     return out

@@ -5,12 +5,14 @@ Hypotheses, tried in this order, each tested on data we hold:
    else a product of two of them (1/lr * K: lr not applied and a mean over the batch only);
 2. state between calls: yours = torch + your previous call's result (gradients accumulate);
 3. a mutant (mutants.py): backprop with one classic bug reproduces yours to within rtol.
-A hypothesis that explains every tensor names all findings. Otherwise each failing tensor gets the first
-hypothesis that explains it alone; the tensors none explains get a composite (composite.py: a mutant with
-a named factor on dL/dyhat, or two mutants), then a place (localise.py: the first layer from the loss whose
-delta goes wrong on the N=1 probe, and whether at an activation's f', named or "not a known form", or at a
-Linear's backward), then "batch_dependent" (right on every N=1 probe, wrong for N > 1), then "unknown" with
-the figures and where in the network the error starts.
+A hypothesis that explains every tensor names all findings. Otherwise a wrong f' or dL/dx that localise.py
+places at one layer and that reproduces every tensor below it on every probe names those (a constant factor
+entering at one layer is no loss reduction); each other failing tensor gets the first hypothesis that
+explains it alone; the rest get a composite (composite.py: a mutant with a named factor on dL/dyhat, or two
+mutants), then a place (localise.py: the first layer from the loss whose delta goes wrong on the N=1 probe,
+and whether at an activation's f', named or "not a known form", or at a Linear's backward), then
+"batch_dependent" (right on every N=1 probe, wrong for N > 1), then "unknown" with the figures and where in
+the network the error starts.
 """
 from __future__ import annotations
 
@@ -105,8 +107,9 @@ def diagnose_tensors(spec: LearnerSpec, obs: list[Observation], *, rtol: float,
         if len(good) == len(tensors):
             diag = with_evidence(cand.make(), obs, worst, failing)
             return {t: diag for t in failing}
-    out, unexplained = {}, []
-    for t in failing:
+    out = localised_diagnoses(spec, obs, failing, rtol=rtol, tested_only=True)  # a form at one place, tested
+    unexplained = []
+    for t in (t for t in failing if t not in out):
         own = _ratio_candidate(spec, obs, [t], rtol, step)
         for cand in rest + mutants + ([own] if own else []):
             good, worst = cand.fits(obs, [t], rtol)

@@ -99,7 +99,8 @@ def _same_activation(spec: LearnerSpec, k: int, tensors: list[Tensor]) -> list[i
             and any(t[0] <= j for t in tensors)]
 
 
-def _activation_diagnosis(jn: Junction, obs, tensors, rtol) -> Diagnosis | None:
+def _activation_diagnosis(jn: Junction, obs, tensors, rtol) -> tuple[Diagnosis, bool] | None:
+    """The first wrong form of f'_k that gives your delta_k on N=1, and whether it holds on every probe."""
     spec, k = jn.spec, jn.k
     chosen, u = spec.act(k), jn.upstream
     for form in wrong_forms(chosen) + fitted_forms(chosen, jn.z, jn.a, u, jn.delta):
@@ -112,21 +113,22 @@ def _activation_diagnosis(jn: Junction, obs, tensors, rtol) -> Diagnosis | None:
             where = spec.act_label(k) + "".join(f", and the same in {spec.act_label(j)}" for j in reversed(also))
             return Diagnosis(WRONG_ACTIVATION_DERIVATIVE, f"{where}: f' taken as {form.text} (right: "
                                                           f"{derivative_texts(chosen)[0]})",
-                             f"{_where(jn)}; {evidence}\n{jn.table()}")
+                             f"{_where(jn)}; {evidence}\n{jn.table()}"), fit is not None
     return None
 
 
-def _dx_diagnosis(jn: Junction, obs, tensors, rtol) -> Diagnosis | None:
+def _dx_diagnosis(jn: Junction, obs, tensors, rtol) -> tuple[Diagnosis, bool] | None:
+    """The first wrong dL/dx of Linear k+1 that gives your delta_k on N=1, and whether it holds on every probe."""
     spec, k = jn.spec, jn.k
     params = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in jn.one.probe.params]
     dW = jn.ref.grads[k + 1][0]
     for form in dx_forms(spec, k + 1):
         if jn.error(form.dx(jn.ref.deltas[k + 1], params, dW)[0] * jn.ref.derivs[k][0]) <= rtol:
             every = {j: f.dx for j in range(1, k + 2) for f in dx_forms(spec, j) if f.key == form.key}
-            options = [Knobs(dx=every), Knobs(dx={k + 1: form.dx})]
-            evidence = f"{_where(jn)}; {_tested(spec, obs, options, tensors, rtol)[1]}"
+            fit, evidence = _tested(spec, obs, [Knobs(dx=every), Knobs(dx={k + 1: form.dx})], tensors, rtol)
             return Diagnosis(WRONG_LINEAR_BACKWARD, f"{spec.layer_label(k + 1)}: the dL/dx its backward sends down "
-                                                    f"is {form.text}, not delta @ W.T", evidence)
+                                                    f"is {form.text}, not delta @ W.T",
+                             f"{_where(jn)}; {evidence}"), fit is not None
     return None
 
 
@@ -147,17 +149,18 @@ def _unknown_form(jn: Junction, tensors) -> Diagnosis:
                      f"(which would look the same)\n{jn.table()}")
 
 
-def _junction_diagnosis(jn: Junction, obs, tensors, rtol) -> Diagnosis | None:
+def _junction_diagnosis(jn: Junction, obs, tensors, rtol) -> tuple[Diagnosis, bool] | None:
     below = [t for t in tensors if t[0] <= jn.k]
     if jn.k == jn.spec.n_linear - 1:
         return _activation_diagnosis(jn, obs, below, rtol) if jn.spec.output != "identity" else None
     return (_activation_diagnosis(jn, obs, below, rtol) or _dx_diagnosis(jn, obs, below, rtol)
-            or _unknown_form(jn, below))
+            or (_unknown_form(jn, below), False))
 
 
-def localised_diagnoses(spec: LearnerSpec, obs: list[Observation], tensors: list[Tensor], *,
-                        rtol: float) -> dict[Tensor, Diagnosis]:
-    """A Diagnosis for those of `tensors` whose error the N = 1 probe places (none without that probe)."""
+def localised_diagnoses(spec: LearnerSpec, obs: list[Observation], tensors: list[Tensor], *, rtol: float,
+                        tested_only: bool = False) -> dict[Tensor, Diagnosis]:
+    """A Diagnosis for those of `tensors` whose error the N = 1 probe places (none without that probe);
+    tested_only: only a named form that, switched on, reproduces every one of them on every probe."""
     one = next((o for o in obs if o.probe.N == 1), None)
     if one is None:
         return {}
@@ -166,6 +169,8 @@ def localised_diagnoses(spec: LearnerSpec, obs: list[Observation], tensors: list
         if one.error((k, 1)) > rtol and one.error((k, 0)) > rtol:
             if not {(k, 0), (k, 1)} <= set(tensors):   # another hypothesis explains it: what follows is its effect
                 return {}
-            diag = _junction_diagnosis(Junction(spec, one, ref, k), obs, tensors, rtol)
-            return {} if diag is None else {t: diag for t in tensors if t[0] <= k}
+            placed = _junction_diagnosis(Junction(spec, one, ref, k), obs, tensors, rtol)
+            if placed is None or (tested_only and not placed[1]):
+                return {}
+            return {t: placed[0] for t in tensors if t[0] <= k}
     return {}

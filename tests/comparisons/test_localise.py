@@ -91,6 +91,9 @@ FORMS = [  # (case, activation, f' as the code takes it, words the diagnosis mus
     ("sigmoid value", "sigmoid", lambda z, a: a, ["layer 3 (Sigmoid)", "s = sigmoid(z), the value, instead of "
                                                   "s*(1-s)"]),
     ("sigmoid 1-s", "sigmoid", lambda z, a: 1 - a, ["1-s: the factor s of s*(1-s) is missing"]),
+    ("tanh 2 x", "tanh", lambda z, a: 2 * (1 - a * a), ["f' taken as 2 x (1-a**2): a constant factor on the right "
+                                                         "derivative"]),
+    ("relu 0.5 x", "relu", lambda z, a: 0.5 * (z > 0), ["f' taken as 0.5 x ([a>0])"]),
     ("elu without alpha", "elu:2.0", lambda z, a: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))),
      ["layer 3 (ELU(2.0))", "exp(z): alpha is missing"]),
 ]
