@@ -5,6 +5,10 @@ learner's test one line, with the diagnosis as the failure message.
         parity.assert_grad_fn_correct(grad_fn, sizes=[2, 4, 1], activations="relu", output="sigmoid",
                                       loss="mse")
 
+    def test_my_classifier(parity):      # every keyword of check_grad_fn passes through: targets too
+        parity.assert_grad_fn_correct(grad_fn, sizes=[4, 8, 3], activations="relu", loss="cross_entropy",
+                                      targets="index")
+
 Options (group "backprop-parity"): --parity-seed (probe draws), --parity-dtype (float64 | float32),
 --parity-steps (steps in a row for step checks). The report header prints them, with the tolerances, so a
 failure replays with the same command. Heavy imports (torch) wait until a check runs.

@@ -281,3 +281,48 @@ def test_a_missing_output_folder_is_refused_before_any_work(capsys, submissions,
 def test_a_pattern_that_matches_nothing_is_a_usage_error(capsys, tmp_path):
     code, _, err = run_main(capsys, f"{tmp_path}/*.py:grad_fn", *NET)
     assert code == 2 and "no Python file matches" in err
+
+
+CLASSIFIER = """
+import numpy as np
+
+def grad_fn(params, X, y):
+    (W1, b1), (W2, b2) = params
+    h = np.tanh(X @ W1 + b1)
+    logits = h @ W2 + b2
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    Y = np.eye(p.shape[1])[y] if y.ndim == 1 else y
+    d2 = (p - Y) / len(X)
+    d1 = d2 @ W2.T * (1 - h ** 2)
+    return -np.log((p * Y).sum(axis=1)).mean(), [(X.T @ d1, d1.sum(0)), (h.T @ d2, d2.sum(0))]
+"""
+
+
+@pytest.mark.parametrize("targets", [[], ["--targets", "one_hot"], ["--targets", "index"]])
+def test_a_classifier_is_checked_with_either_target_form(learner, capsys, targets):
+    path = learner(text=CLASSIFIER)
+    code, out, _ = run_main(capsys, f"{path}:grad_fn", "--sizes", "3,4,3", "--activations", "tanh", "--loss",
+                            "cross_entropy", *targets)
+    form = targets[1] if targets else "one_hot"
+    assert code == 0 and f"loss cross_entropy (targets {form})" in out, out
+
+
+def test_a_failing_classifier_reruns_with_its_targets(learner, capsys):
+    path = learner(text=CLASSIFIER.replace("/ len(X)", "/ len(X) * 2"))
+    code, out, _ = run_main(capsys, f"{path}:grad_fn", "--sizes", "3,4,3", "--activations", "tanh", "--loss",
+                            "cross_entropy", "--targets", "index")
+    assert code == 1 and "--loss cross_entropy --targets index --seed 0" in out, out
+
+
+def test_targets_a_loss_does_not_take_exit_2(learner, capsys):
+    code, _, err = run_main(capsys, f"{learner()}:grad_fn", *NET, "--targets", "index")
+    assert code == 2 and "loss 'mse' takes targets 'real'" in err, err
+
+
+def test_leaving_out_activations_is_said_in_the_header(learner, capsys):
+    no_acts = [a for a in NET if a not in ("--activations", "relu")]
+    code, out, _ = run_main(capsys, f"{learner()}:grad_fn", *no_acts)
+    assert code == 0 and "note      --activations left out: every hidden layer is relu, the default" in out, out
+    code, out, _ = run_main(capsys, f"{learner()}:grad_fn", *NET)
+    assert code == 0 and "--activations left out" not in out, out

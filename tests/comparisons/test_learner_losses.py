@@ -25,6 +25,7 @@ def loss_and_grad(name: str, out: np.ndarray, y: np.ndarray):
         return (np.maximum(out, 0) - out * y + np.log1p(np.exp(-abs(out)))).mean(), (_sigmoid(out) - y) / (n * k)
     if name in ("cross_entropy", "cross_entropy_sum"):
         c = 1 / n if name == "cross_entropy" else 1
+        y = np.eye(k)[y] if y.ndim == 1 else y    # class indices (targets="index") as one-hot rows
         shifted = out - out.max(1, keepdims=True)
         logp = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
         return -c * (y * logp).sum(), c * (np.exp(logp) - y)      # p - y: the softmax folded into the loss
@@ -65,10 +66,10 @@ def _output(name: str) -> str:
 CORRECT = list(LOSS_REGISTRY)
 
 
-@pytest.mark.parametrize("name", CORRECT)
-def test_correct_learner_passes(name):
+@pytest.mark.parametrize("name, targets", [(name, t) for name in CORRECT for t in LOSS_REGISTRY[name].targets])
+def test_correct_learner_passes(name, targets):
     report = comparisons.check_grad_fn(make_grad_fn(name, _output(name)), sizes=[3, 4, 3], activations="tanh",
-                                       output=_output(name), loss=name)
+                                       output=_output(name), loss=name, targets=targets)
     assert report.passed, str(report)
 
 
@@ -76,6 +77,7 @@ def test_correct_learner_passes(name):
     ("cross_entropy_sum", "cross_entropy", "N x: sum instead of mean"),
     ("half_mse", "mse", "1/2 x: half_mean instead of mean: the mean without the factor 2"),
     ("half_sum_mean", "half_sum", "1/N x: half_sum_mean instead of half_sum"),
+    ("sum", "half_sum_mean", "2*N x: sum instead of half_sum_mean"),
 ])
 def test_a_reduction_slip_is_named_from_the_registry(theirs, declared, named):
     report = comparisons.check_grad_fn(make_grad_fn(theirs, "identity"), sizes=[3, 4, 3], activations="tanh",
