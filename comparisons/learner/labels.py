@@ -52,7 +52,8 @@ BIAS_NOT_SUMMED = declare("bias_not_summed", "db is not the sum over the batch o
                           "averaged, or kept per row)")
 WRONG_ACTIVATION_DERIVATIVE = declare("wrong_activation_derivative", "an activation's derivative is wrong in one "
                                       "layer (evaluated on the pre-activation instead of the activation, a ReLU "
-                                      "mask on a LeakyReLU, ...)")
+                                      "mask on a LeakyReLU, the square missing, ..., or a form not known, with "
+                                      "its layer)")
 WRONG_LINEAR_BACKWARD = declare("wrong_linear_backward", "a Linear's backward sends the wrong dL/dx to the layer "
                                 "below while the dL/dz reaching it is right: not delta @ W.T but W not transposed, "
                                 "another layer's W, dW in place of W, ...")
