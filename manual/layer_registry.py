@@ -110,5 +110,7 @@ LAYER_CLASSES: tuple[type, ...] = tuple(op.cls for op in REGISTRY.values())
 
 
 def layer_op(layer) -> LayerOp | None:
-    """The entry whose manual class `layer` is an instance of (exactly), or None (an activation, say)."""
-    return next((op for op in REGISTRY.values() if type(layer) is op.cls), None)
+    """The entry of the nearest registered class in type(layer)'s MRO (a learner's or a test's subclass of
+    Linear is mirrored as a Linear), or None (an activation, say)."""
+    by_class = {op.cls: op for op in REGISTRY.values()}
+    return next((by_class[c] for c in type(layer).__mro__ if c in by_class), None)

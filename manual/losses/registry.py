@@ -154,7 +154,8 @@ def make_loss(name: str):
 def twin_entry(loss) -> LossOp | None:
     """The entry whose torch twin computes what the manual loss `loss` computes: the one of its class and
     reduction, else (reduction 'none', say) the first of its class whose twin takes a reduction."""
-    same = [op for op in REGISTRY.values() if type(loss) is op.cls]
+    cls = next((c for c in type(loss).__mro__ if any(op.cls is c for op in REGISTRY.values())), None)
+    same = [op for op in REGISTRY.values() if op.cls is cls]      # a subclass is mirrored as its base
     exact = [op for op in same if op.reduction == getattr(loss, "reduction", None)]
     return (exact or [op for op in same if "reduction" in op.torch_args] or [None])[0]
 

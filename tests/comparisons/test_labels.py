@@ -21,7 +21,7 @@ def fresh_import(name: str):
 
 
 def test_each_label_is_declared_once_as_a_constant():
-    assert len(LABELS) == 22 and all(getattr(labels, label.upper()) == label for label in LABELS)
+    assert len(LABELS) == 23 and all(getattr(labels, label.upper()) == label for label in LABELS)
     with pytest.raises(LabelError, match="'unknown' is declared twice"):
         labels.declare("unknown", "again")
 

@@ -165,3 +165,15 @@ def test_architecture_check_compares_activation_parameters():
     model = mirror(build_mlp([2, 3, 1], "leaky_relu"))
     with pytest.raises(ArchitectureMismatch, match=r"LeakyReLU\(0.2\).*LeakyReLU\(0.01\)|LeakyReLU\(0.01\).*LeakyReLU\(0.2\)"):
         check_same_architecture(net, model)
+
+
+def test_a_subclass_of_a_registered_layer_or_loss_is_mirrored_as_its_base():
+    """A learner's (or a test's) subclass of Linear or MSELoss keeps its twin: the nearest registered class."""
+    class MyLinear(manual.Linear):
+        pass
+
+    class MyMSE(manual.MSELoss):
+        pass
+    model = mirror(manual.Sequential(MyLinear(2, 3), manual.ReLU(), manual.Linear(3, 1)))
+    assert isinstance(model[0], torch.nn.Linear) and model[0].in_features == 2
+    assert type(mirror_loss(MyMSE(reduction="sum"))) is torch.nn.MSELoss
