@@ -14,6 +14,7 @@ from .validate import as_float_dtype, check_array, check_same_keys
 
 Params = list[tuple[np.ndarray, np.ndarray]]  # [(W, b), ...], W (fan_in, fan_out), b (fan_out,)
 LAYERS = (Activation, *LAYER_CLASSES)     # every registered layer (manual/layer_registry.py), and activations
+_RELEASED = (Linear, Activation)     # whose cache only their backward reads: training frees it after that
 
 
 class Sequential:
@@ -21,7 +22,8 @@ class Sequential:
 
     forward(x) records every layer's output in `outputs`; backward(dy) records dL/d(output of layer i)
     in `deltas` (for a Linear that is dL/dz, for an activation dL/da), fills `grads` and returns dL/dx.
-    Training passes record=False (nothing kept beyond the layers' caches) and need_input_grad=False.
+    Training passes record=False (nothing kept: a Linear's or an activation's cache is freed once its backward
+    has run, so a second backward needs a new forward) and need_input_grad=False.
     Parameter names are "<layer index>.<weight|bias>", exactly torch.nn.Sequential's state_dict keys.
     """
 
@@ -45,16 +47,19 @@ class Sequential:
         self.outputs: list[np.ndarray] = []
         self.deltas: list[np.ndarray] = []
         self._output_shape: tuple | None = None
+        # structure, found once: the first parametrised layer and, for an MLP, the input's width
+        self._first = next(i for i, layer in enumerate(self.layers) if layer.params)
+        self._in_width = self.layers[self._first].fan_in if isinstance(self.layers[self._first], Linear) else None
 
     # ---- structure -------------------------------------------------------------------------------
     @property
     def first_param_layer(self) -> int:
         """Index of the first layer with parameters (the layers before it need no gradient in training)."""
-        return next(i for i, layer in enumerate(self.layers) if layer.params)
+        return self._first
 
     @property
     def dtype(self) -> np.dtype:
-        return next(iter(self.layers[self.first_param_layer].params.values())).dtype
+        return next(iter(self.layers[self._first].params.values())).dtype
 
     @property
     def linears(self) -> list[Linear]:
@@ -63,7 +68,7 @@ class Sequential:
     @property
     def is_mlp_input(self) -> bool:
         """Whether the first parametrised layer is a Linear (then the input is (N, sizes[0]))."""
-        return isinstance(self.layers[self.first_param_layer], Linear)
+        return self._in_width is not None
 
     @property
     def input_shape(self) -> tuple | None:
@@ -152,7 +157,10 @@ class Sequential:
     # ---- maths -----------------------------------------------------------------------------------
     def forward(self, x: np.ndarray, record: bool = True) -> np.ndarray:
         """The network's output; with `record`, every layer's output is kept in `outputs`."""
-        check_array("network input", x, dtype=self.dtype, shape=self.input_shape, finite=False)
+        dtype = self.dtype
+        if not (type(x) is np.ndarray and x.dtype == dtype       # the full check only to name what is wrong
+                and (self._in_width is None or (x.ndim == 2 and x.shape[1] == self._in_width))):
+            check_array("network input", x, dtype=dtype, shape=self.input_shape, finite=False)
         self.outputs, self._output_shape = [], None
         for layer in self.layers:
             x = layer.forward(x)
@@ -169,18 +177,22 @@ class Sequential:
         `deltas`."""
         if self._output_shape is None:
             raise RuntimeError("backward() called before forward()")
-        check_array("dL/d(output)", dy, dtype=self.dtype, shape=self._output_shape, finite=False)
+        if not (type(dy) is np.ndarray and dy.dtype == self.dtype and dy.shape == self._output_shape):
+            check_array("dL/d(output)", dy, dtype=self.dtype, shape=self._output_shape, finite=False)
         self.deltas = [None] * len(self.layers) if record else []
         # without dL/dx, stop at the first parametrised layer: the layers before it have no parameters
-        first = 0 if need_input_grad else self.first_param_layer
+        first = 0 if need_input_grad else self._first
         for i in reversed(range(first, len(self.layers))):
+            layer = self.layers[i]
             if record:
                 self.deltas[i] = dy
             if i == first and not need_input_grad:
-                self.layers[i].backward(dy, need_input_grad=False)
-                return None
-            dy = self.layers[i].backward(dy)
-        return dy
+                layer.backward(dy, need_input_grad=False)
+            else:
+                dy = layer.backward(dy)
+            if not record and isinstance(layer, _RELEASED):
+                layer.cache = {}        # consumed: freed now, as autograd frees what a node saved
+        return dy if need_input_grad else None
 
 
 def build_mlp(sizes: Sequence[int], activations: str | Sequence[str], output: str = "identity",

@@ -10,14 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 
+_INTS = {4: np.dtype(np.int32), 8: np.dtype(np.int64)}     # the integers as wide as float32, float64
+
+
 def _bits(mask: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Integers the width of `like`'s floats: every bit set where `mask`, none elsewhere."""
-    m = mask.astype(f"i{like.itemsize}")
-    return np.negative(m, out=m)
+    """Integers the width of `like`'s floats: every bit set where `mask` (-1 = all ones), none elsewhere."""
+    return np.negative(mask, dtype=_INTS[like.itemsize])
 
 
 def _as_bits(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return np.ascontiguousarray(v).view(dtype)
+    return (v if v.flags.c_contiguous else np.ascontiguousarray(v)).view(dtype)
 
 
 def keep_where(mask: np.ndarray, v: np.ndarray) -> np.ndarray:

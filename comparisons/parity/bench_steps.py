@@ -63,7 +63,7 @@ def build_steps(case: BenchCase, dtype: np.dtype) -> dict[str, Callable[[], obje
     X = rng.randn(case.batch, case.sizes[0]).astype(dtype)
     y = rng.randn(case.batch, case.sizes[-1]).astype(dtype)
     loss = manual.make_loss("mse")
-    eager = TorchTrainer.mirroring(net, loss, manual.SGD(LR))
+    eager = TorchTrainer.mirroring(net, loss, manual.SGD(LR), by_hand=False)
     bare_model, X_t, y_t = TorchTrainer.mirroring(net, loss, manual.SGD(LR)).model, to_tensor(X), to_tensor(y)
     mine = ManualTrainer(net, loss, manual.SGD(LR))
     params = [[W, b] for W, b in net.linear_params()]       # copies: each implementation trains its own

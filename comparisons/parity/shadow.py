@@ -27,10 +27,11 @@ import torch
 
 import manual
 from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_tensor
-from torch_ref.weights import to_manual_layout, to_torch_layout
+from torch_ref.weights import to_manual_layout
 
 from ..compare import TensorDiff, compare_arrays
 from .rounding import allowance, step_bounds, unit_roundoff
+from .trainers import plain_sgd, sgd_step_by_hand
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
 STEP_ULPS = 32.0            # a stateful update's step: ~10 rounded operations on its size, on each side, with margin
@@ -62,7 +63,10 @@ class ShadowCheck:
         self.model = mirror(net)
         self.loss_fn = mirror_loss(loss)
         self.torch_opt = mirror_optimizer(opt, self.model) if self.plain else None
+        self.by_hand = self.torch_opt is not None and plain_sgd(self.torch_opt)   # (trainers.py), decided once
         self.tparams = dict(self.model.named_parameters())
+        arrays = {n: p.detach().numpy() for n, p in self.tparams.items()}    # which arrays are transposed, once
+        self.transposed = {n: to_manual_layout(n, a, self.model) is not a for n, a in arrays.items()}
         self.u = unit_roundoff(net.dtype)
         self.layer_of = layer_of or (lambda name: None)
         self.torch_finite = True     # whether torch's last step ended with a finite loss and parameters
@@ -79,22 +83,34 @@ class ShadowCheck:
         `before` and the optimizer state `state`."""
         with torch.no_grad():
             for name, p in self.tparams.items():
-                p.copy_(torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, before[name], self.model))))
+                p.copy_(torch.from_numpy(before[name].T if self.transposed[name] else before[name]))
         opt = self.torch_opt
         if opt is None:
             clone = copy.copy(self.opt)
             clone.state = copy.deepcopy(state or {})
             opt = mirror_optimizer(clone, self.model)
-        opt.zero_grad(set_to_none=True)
+        by_hand = self.by_hand
+        if by_hand:
+            for p in self.tparams.values():
+                p.grad = None                      # what opt.zero_grad(set_to_none=True) does
+        else:
+            opt.zero_grad(set_to_none=True)
         value = self.loss_fn(self.model(to_tensor(X)), target_tensor(y))
         value.backward()
-        grads = {n: to_manual_layout(n, p.grad.numpy().copy(), self.model) for n, p in self.tparams.items()}
-        opt.step()
-        after = {n: to_manual_layout(n, p.detach().numpy().copy(), self.model) for n, p in self.tparams.items()}
+        grads = {n: self._manual_copy(n, p.grad) for n, p in self.tparams.items()}
+        if by_hand:
+            sgd_step_by_hand(opt)                  # opt.step(), bit for bit (trainers.py)
+        else:
+            opt.step()
+        after = {n: self._manual_copy(n, p.detach()) for n, p in self.tparams.items()}
         t_state = {n: {k: (float(v) if k == "step" else to_manual_layout(n, v.numpy().copy(), self.model))
                        for k, v in opt.state[p].items() if isinstance(v, torch.Tensor)}
                    for n, p in self.tparams.items() if p in opt.state} if self.torch_opt is None else {}
         return value.item(), grads, after, t_state
+
+    def _manual_copy(self, name: str, t: torch.Tensor) -> np.ndarray:
+        """A copy of torch's tensor `name` in manual's layout."""
+        return np.ascontiguousarray(t.numpy().T) if self.transposed[name] else t.numpy().copy()
 
     def check(self, k: int, before: dict, X, y, value: float, grads: dict, after: dict,
               state_before: dict | None = None, state_after: dict | None = None) -> list[TensorDiff]:
@@ -177,5 +193,5 @@ def _ratio(mine, theirs, allow) -> float | None:
     if a.shape != b.shape:
         return None
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = float(np.max(np.abs(a.astype(np.float64) - b) / allow, initial=0.0))
+        r = float(np.maximum.reduce(np.abs(a.astype(np.float64) - b) / allow, axis=None, initial=0.0))
     return r if np.isfinite(r) else None

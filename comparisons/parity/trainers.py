@@ -53,14 +53,53 @@ def float64_twin(net64: manual.Sequential, net32: manual.Sequential, loss, opt) 
     return ManualTrainer(net64, loss, opt)
 
 
-class TorchTrainer:
-    """The torch twin: zero_grad, forward, loss, backward, optimizer step."""
+def plain_sgd(opt: torch.optim.Optimizer) -> bool:
+    """Whether `opt` is a torch.optim.SGD whose step is p.add_(p.grad, alpha=-lr) for every parameter: no
+    momentum, weight decay, maximize, differentiable or fused option, a float lr, CPU tensors (its foreach
+    default is off there), no step hooks."""
+    if type(opt) is not torch.optim.SGD or opt._optimizer_step_pre_hooks or opt._optimizer_step_post_hooks:
+        return False
+    from torch.optim import optimizer as _optimizer
 
-    def __init__(self, model: torch.nn.Module, loss_fn, opt: torch.optim.Optimizer):
+    if _optimizer._global_optimizer_pre_hooks or _optimizer._global_optimizer_post_hooks:
+        return False
+    return all(g["momentum"] == 0 and g["weight_decay"] == 0 and not g["maximize"] and not g["differentiable"]
+               and not g["fused"] and not g["foreach"] and isinstance(g["lr"], float)
+               and all(p.device.type == "cpu" for p in g["params"]) for g in opt.param_groups)
+
+
+def sgd_step_by_hand(opt: torch.optim.SGD) -> None:
+    """torch.optim.SGD's single-tensor step for a plain_sgd(opt): p.add_(grad, alpha=-lr), params without a
+    gradient skipped, as opt.step() does it (same kernel, same values, bit for bit)."""
+    with torch.no_grad():
+        for group in opt.param_groups:
+            lr = group["lr"]
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-lr)
+    opt._opt_called = True      # as opt.step() marks it, for an lr scheduler's order check
+
+
+class TorchTrainer:
+    """The torch twin: zero_grad, forward, loss, backward, optimizer step.
+
+    With `by_hand` (the default) a plain torch.optim.SGD (no momentum, weight decay, maximize; CPU tensors) is
+    stepped as its single-tensor path steps it, p.add_(p.grad, alpha=-lr) under no_grad, without the
+    optimizer's per-step machinery (hooks, profiler record, grad lists): bit-identical to opt.step()
+    (tests/comparisons/test_trajectory.py), and cheaper on a seed-sized net. Whether the optimizer qualifies is
+    decided here, once (its lr is read at every step, so an lr scheduler still works). by_hand=False always
+    calls opt.step() (the benchmark's torch eager)."""
+
+    def __init__(self, model: torch.nn.Module, loss_fn, opt: torch.optim.Optimizer, by_hand: bool = True):
         self.model, self.loss_fn, self.opt = model, loss_fn, opt
+        self.by_hand = by_hand and plain_sgd(opt)      # decided once: the options do not change during a run
+        self._named = list(model.named_parameters())
+        arrays = {n: t.detach().numpy() for n, t in self._named}   # which arrays manual keeps transposed, once
+        self._transposed = {n: to_manual_layout(n, a, model) is not a for n, a in arrays.items()}
 
     @classmethod
-    def mirroring(cls, net: manual.Sequential, loss, opt: manual.Optimizer, dtype=None) -> TorchTrainer:
+    def mirroring(cls, net: manual.Sequential, loss, opt: manual.Optimizer, dtype=None,
+                  by_hand: bool = True) -> TorchTrainer:
         """A torch trainer starting from net's weights (cast to `dtype` if given) with the same loss and the
         torch twin of `opt` (same class and hyper-parameters, its state copied)."""
         model = mirror(net)
@@ -68,22 +107,32 @@ class TorchTrainer:
             from torch_ref import torch_dtype
 
             model = model.to(torch_dtype(dtype))
-        return cls(model, mirror_loss(loss), mirror_optimizer(opt, model))
+        return cls(model, mirror_loss(loss), mirror_optimizer(opt, model), by_hand=by_hand)
 
     def step(self, X, y):
-        dt = next(self.model.parameters()).dtype
-        self.opt.zero_grad(set_to_none=True)
+        dt = self._named[0][1].dtype
+        by_hand = self.by_hand
+        if by_hand:
+            for group in self.opt.param_groups:
+                for p in group["params"]:
+                    p.grad = None                          # what opt.zero_grad(set_to_none=True) does
+        else:
+            self.opt.zero_grad(set_to_none=True)
         value = self.loss_fn(self.model(to_tensor(X).to(dt)), target_tensor(y, dt))
         value.backward()
-        self.opt.step()
+        if by_hand:
+            sgd_step_by_hand(self.opt)
+        else:
+            self.opt.step()
         return value.item()
 
     def params(self):
-        return {n: to_manual_layout(n, t.detach().numpy().copy(), self.model)
-                for n, t in self.model.named_parameters()}
+        """Copies in manual's layout (to_manual_layout's, decided once in __init__)."""
+        return {n: np.ascontiguousarray(t.detach().numpy().T) if self._transposed[n] else t.detach().numpy().copy()
+                for n, t in self._named}
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        dt = next(self.model.parameters()).dtype
+        dt = self._named[0][1].dtype
         with torch.no_grad():
             return self.model(to_tensor(X).to(dt)).numpy()
 

@@ -14,7 +14,8 @@ class SGD(Optimizer):
     g = -grad if maximize else grad;  g = g + weight_decay p
     momentum: b = g at the first step (not dampened), then b = momentum b + (1 - dampening) g;
               g = g + momentum b (nesterov) or g = b
-    p <- p - lr g.  With no option set this is p -= lr * grad, as before, bit for bit.
+    p <- p - lr g.  With no option set this is p -= lr * grad, as before, bit for bit, with lr * grad written
+    into a scratch array kept between steps (one per parameter) instead of a new temporary each step.
     """
 
     HYPER = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
@@ -31,6 +32,7 @@ class SGD(Optimizer):
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ParityInputError("Nesterov momentum requires a momentum and zero dampening "
                                    f"(got momentum={self.momentum}, dampening={self.dampening})")
+        self._scratch: dict[str, np.ndarray] = {}       # parameter name -> array for lr * grad; not state
 
     @property
     def plain(self) -> bool:
@@ -40,9 +42,13 @@ class SGD(Optimizer):
     def step(self, net) -> None:
         if not self.plain:
             return super().step(net)
-        grads = net.grads
+        grads, scratch = net.grads, self._scratch
         for name, p in net.params.items():
-            p -= p.dtype.type(self.lr) * grads[name]
+            lr_g = scratch.get(name)
+            if lr_g is None or lr_g.shape != p.shape or lr_g.dtype != p.dtype:
+                lr_g = scratch[name] = np.empty_like(p)
+            np.multiply(grads[name], p.dtype.type(self.lr), out=lr_g)   # lr * grad, the same product, kept array
+            p -= lr_g
 
     def update(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
         g = -grad if self.maximize else grad
