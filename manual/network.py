@@ -47,6 +47,7 @@ class Sequential:
         self.outputs: list[np.ndarray] = []
         self.deltas: list[np.ndarray] = []
         self._output_shape: tuple | None = None
+        self._released = False       # whether a training backward freed the caches of the last forward
         # structure, found once: the first parametrised layer and, for an MLP, the input's width
         self._first = next(i for i, layer in enumerate(self.layers) if layer.params)
         self._in_width = self.layers[self._first].fan_in if isinstance(self.layers[self._first], Linear) else None
@@ -161,7 +162,7 @@ class Sequential:
         if not (type(x) is np.ndarray and x.dtype == dtype       # the full check only to name what is wrong
                 and (self._in_width is None or (x.ndim == 2 and x.shape[1] == self._in_width))):
             check_array("network input", x, dtype=dtype, shape=self.input_shape, finite=False)
-        self.outputs, self._output_shape = [], None
+        self.outputs, self._output_shape, self._released = [], None, False
         for layer in self.layers:
             x = layer.forward(x)
             if record:
@@ -177,6 +178,9 @@ class Sequential:
         `deltas`."""
         if self._output_shape is None:
             raise RuntimeError("backward() called before forward()")
+        if self._released:
+            raise RuntimeError("backward() called again after a training backward (record=False), which freed the "
+                               "layers' caches (as torch frees the graph): call forward() again first")
         if not (type(dy) is np.ndarray and dy.dtype == self.dtype and dy.shape == self._output_shape):
             check_array("dL/d(output)", dy, dtype=self.dtype, shape=self._output_shape, finite=False)
         self.deltas = [None] * len(self.layers) if record else []
@@ -192,6 +196,7 @@ class Sequential:
                 dy = layer.backward(dy)
             if not record and isinstance(layer, _RELEASED):
                 layer.cache = {}        # consumed: freed now, as autograd frees what a node saved
+                self._released = True
         return dy if need_input_grad else None
 
 

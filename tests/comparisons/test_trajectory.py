@@ -137,3 +137,44 @@ def test_one_sided_divergence_is_a_real_mismatch():
 def test_bad_step_counts_are_refused(steps, stride):
     with pytest.raises(ValueError, match="steps and stride"):
         run(ManualTrainer, steps=steps, stride=stride)
+
+
+def by_hand_and_opt_step(opt: manual.Optimizer, dtype, steps=50, scheduled=False):
+    """Parameters and losses of TorchTrainer stepping by hand and through opt.step(), from the same weights."""
+    import torch
+
+    net, loss, _, (x, y) = sine(dtype)
+    x, y = x.astype(dtype), y.astype(dtype)
+    runs = []
+    for by_hand in (True, False):
+        trainer = TorchTrainer.mirroring(net, loss, opt, by_hand=by_hand)
+        sched = torch.optim.lr_scheduler.StepLR(trainer.opt, 7, gamma=0.5) if scheduled else None
+        losses = []
+        for _ in range(steps):
+            losses.append(trainer.step(x, y))
+            if sched:
+                sched.step()
+        runs.append((trainer.by_hand, losses, trainer.params()))
+    return runs
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scheduled", [False, True])
+def test_plain_sgd_by_hand_is_bit_identical_to_torch_optim_sgd(dtype, scheduled):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # no "lr_scheduler.step() before optimizer.step()" warning
+        (hand, losses_h, params_h), (step, losses_s, params_s) = by_hand_and_opt_step(manual.SGD(0.05), dtype,
+                                                                                      scheduled=scheduled)
+    assert hand and not step
+    assert losses_h == losses_s
+    assert all(params_h[n].tobytes() == params_s[n].tobytes() for n in params_s)
+
+
+@pytest.mark.parametrize("opt", [manual.SGD(0.05, momentum=0.9), manual.SGD(0.05, weight_decay=0.01),
+                                 manual.SGD(0.05, maximize=True), manual.Adam(0.01)], ids=repr)
+def test_only_plain_sgd_is_stepped_by_hand(opt):
+    (hand, losses_h, params_h), (_, losses_s, params_s) = by_hand_and_opt_step(opt, np.float64, steps=5)
+    assert not hand
+    assert losses_h == losses_s and all(np.array_equal(params_h[n], params_s[n]) for n in params_s)

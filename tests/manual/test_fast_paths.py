@@ -161,3 +161,57 @@ def test_backward_without_input_grad_returns_none_and_the_same_grads():
     assert net.backward(dy, need_input_grad=False, record=False) is None
     assert net.outputs == [] and net.deltas == []
     assert_same_bytes(net.grads, full, "grads")
+
+
+class TemporarySGD(manual.SGD):
+    """SGD as it was written before the scratch array: p -= lr * grad, a new temporary each step."""
+
+    def step(self, net):
+        for name, p in net.params.items():
+            p -= p.dtype.type(self.lr) * net.grads[name]
+
+
+@pytest.mark.parametrize("system, dtype", list(seed_cases()))
+def test_sgd_scratch_array_is_bit_identical_to_the_temporary(system, dtype):
+    data = system.data.astype(dtype)
+    batches = [data.batch(k) for k in range(10)]
+    runs = []
+    for opt in (manual.SGD(system.lr), TemporarySGD(system.lr)):
+        net = system.build(dtype)
+        trainer = ManualTrainer(net, system.make_loss(), opt)
+        with np.errstate(all="ignore"):
+            for X, y in batches:
+                trainer.step(X, y)
+        runs.append(net.get_params())
+    assert_same_bytes(*runs, where=f"{system.key} scratch vs temporary")
+
+
+def test_sgd_scratch_follows_a_parameter_that_changes_shape_or_dtype():
+    rng = np.random.RandomState(0)
+    opt, ref = manual.SGD(0.1), TemporarySGD(0.1)
+    for sizes, dtype in (([3, 4, 2], np.float64), ([3, 5, 2], np.float64), ([3, 5, 2], np.float32)):
+        nets = [manual.init_torch_default(manual.build_mlp(sizes, "tanh", dtype=dtype), np.random.RandomState(1))
+                for _ in range(2)]
+        X, dy = rng.randn(4, 3).astype(dtype), rng.randn(4, 2).astype(dtype)
+        for net, o in zip(nets, (opt, ref)):
+            net.forward(X)
+            net.backward(dy)
+            o.step(net)
+        assert_same_bytes(nets[0].get_params(), nets[1].get_params(), f"{sizes} {np.dtype(dtype).name}")
+        assert all(opt._scratch[n].dtype == dtype for n in nets[0].params)
+
+
+def test_training_backward_frees_the_caches_and_refuses_a_second_backward():
+    rng = np.random.RandomState(0)
+    net = manual.init_torch_default(manual.build_mlp([3, 4, 2], "relu"), rng)
+    X, dy = rng.randn(5, 3), rng.randn(5, 2)
+    net.forward(X, record=False)
+    net.backward(dy, need_input_grad=False, record=False)
+    assert all(layer.cache == {} for layer in net.layers)
+    with pytest.raises(RuntimeError, match="call forward"):
+        net.backward(dy, need_input_grad=False, record=False)
+    net.forward(X, record=False)                     # a new forward makes backward possible again
+    assert net.backward(dy, need_input_grad=False, record=False) is None
+    net.forward(X)                                   # a recording backward keeps the caches (gradcheck reads them)
+    net.backward(dy)
+    assert all(layer.cache for layer in net.layers)
