@@ -38,10 +38,10 @@ class MaskedDropout(nn.Module):
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:
-            return x * torch.zeros((), dtype=x.dtype)
+            return x * torch.zeros((), dtype=x.dtype, device=x.device)
         mask = self.mask if mask is None else mask
         keep = draw_mask(self.rng, tuple(x.shape), self.p) if mask is None else np.asarray(mask, bool)
-        noise = torch.from_numpy(np.ascontiguousarray(keep)).to(x.dtype).div_(1 - self.p)
+        noise = torch.from_numpy(np.ascontiguousarray(keep)).to(x.device, x.dtype).div_(1 - self.p)  # on x's device
         return x * noise
 
 

@@ -10,15 +10,18 @@ from manual.errors import ArchitectureMismatch
 from .layers import manual_layer, torch_layer, torch_layer_kind
 from .losses import HalfSumLoss, mirror_loss
 from .optim import mirror_optimizer, mirror_scheduler
-from .tensors import to_tensor
+from .tensors import Device, to_tensor, torch_device
 from .weights import copy_into_manual, copy_into_torch, torch_dtype
 
 
-def mirror(net: manual.Sequential) -> nn.Sequential:
+def mirror(net: manual.Sequential, device: Device = None) -> nn.Sequential:
     """nn.Sequential with the same layers, identical weights and buffers, the same dtype and training mode as
-    `net`."""
+    `net`; built on the CPU, then moved to `device` if one is given ('cuda', 'cuda:1', a torch.device: a
+    ParityInputError names one torch cannot compute on here, 'meta' included)."""
+    dev = None if device is None else torch_device(device)     # checked before anything is built
     model = nn.Sequential(*[torch_layer(layer) for layer in net.layers]).to(torch_dtype(net.dtype))
-    return copy_into_torch(net, model)
+    model = copy_into_torch(net, model)
+    return model if dev is None else model.to(dev)
 
 
 def manual_from_torch(model: nn.Sequential) -> manual.Sequential:

@@ -9,8 +9,10 @@ import numpy as np
 import torch
 
 import manual
+from manual.errors import ParityInputError
 from manual.validate import check_array
 from torch_ref import check_same_architecture, mirror, mirror_loss, target_tensor, to_tensor
+from torch_ref.tensors import Device, ieee_float32, model_device, to_array
 from torch_ref.weights import to_manual_layout
 
 from ..compare import TensorDiff, compare_arrays
@@ -19,22 +21,27 @@ from ..tolerances import tolerance_for
 
 
 def torch_forward_backward(model: torch.nn.Sequential, loss_fn, X: np.ndarray, y: np.ndarray) -> dict:
-    """Run the torch model module by module, keeping every intermediate and its gradient."""
+    """Run the torch model module by module, keeping every intermediate and its gradient. The model may be on
+    another device than the CPU (X and y go there, every result comes back to the CPU; float32 on CUDA in IEEE
+    float32, TF32 off: torch_ref.ieee_float32)."""
     model.zero_grad(set_to_none=True)
-    x = to_tensor(X).clone().requires_grad_(True)
+    device = model_device(model)
+    device = None if device.type == "cpu" else device
+    x = to_tensor(X, device).clone().requires_grad_(True)
     outs, h = [], x
-    for mod in model.children():
-        h = mod(h)
-        h.retain_grad()
-        outs.append(h)
-    loss = loss_fn(h, target_tensor(y))
-    loss.backward()
+    with ieee_float32(device):
+        for mod in model.children():
+            h = mod(h)
+            h.retain_grad()
+            outs.append(h)
+        loss = loss_fn(h, target_tensor(y, device=device))
+        loss.backward()
     return {
-        "outputs": [o.detach().numpy() for o in outs],
-        "deltas": [o.grad.numpy() for o in outs],
+        "outputs": [to_array(o) for o in outs],
+        "deltas": [to_array(o.grad) for o in outs],
         "loss": loss.item(),
-        "input_grad": x.grad.numpy(),
-        "grads": {n: to_manual_layout(n, p.grad.numpy(), model) for n, p in model.named_parameters()},
+        "input_grad": to_array(x.grad),
+        "grads": {n: to_manual_layout(n, to_array(p.grad), model) for n, p in model.named_parameters()},
     }
 
 
@@ -49,14 +56,19 @@ def check_data(net: manual.Sequential, X: np.ndarray, y: np.ndarray) -> None:
 
 
 def compare_step(net: manual.Sequential, loss, X: np.ndarray, y: np.ndarray, *,
-                 model: torch.nn.Sequential | None = None, rtol: float | None = None) -> ParityReport:
+                 model: torch.nn.Sequential | None = None, rtol: float | None = None,
+                 device: Device = None) -> ParityReport:
     """Forward (every layer), loss, backward (every delta, every parameter grad, dL/dx) in one report.
 
-    The torch twin is `model` if given (its weights must equal net's), else mirror(net).
+    The torch twin is `model` if given (its weights must equal net's; on any one device), else
+    mirror(net, device) (the CPU if no device is given).
     """
     check_data(net, X, y)
     rtol = tolerance_for(net.dtype).step if rtol is None else rtol
-    model = mirror(net) if model is None else model
+    if model is not None and device is not None:
+        raise ParityInputError("give either model= (on its own device) or device= (for the mirror built here), "
+                               "not both")
+    model = mirror(net, device) if model is None else model
     check_same_architecture(net, model)
     ref = torch_forward_backward(model, mirror_loss(loss), X, y)
     report = ParityReport(f"parity of {net.describe()} with {loss.describe()}, {net.dtype}")
