@@ -8,7 +8,8 @@ grad_fn(params, X, y) -> (loss, grads): params [(W, b)], W (fan_in, fan_out), b 
 y (N, sizes[-1]); grads [(dW, db)] of the same shapes (db may be (1, fan_out)); loss may be None.
 A classifier (loss="cross_entropy" or "cross_entropy_sum", on the last layer's logits, output="identity")
 gets y as one-hot rows (N, K), or as class indices (N,) (int64) with targets="index".
-step_fn(params, X, y, lr) -> new_params: one plain SGD step, p - lr * dL/dp (in place is fine).
+step_fn(params, X, y, lr) -> new_params: one plain SGD step, p - lr * dL/dp, leaving the params passed alone;
+with inplace=True, it updates the params passed in place (W -= lr * dW) and what it returns is not read.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def _module_level_file(fn) -> str | None:
     return path if path and path.endswith(".py") and os.path.isfile(path) else None   # not "<string>"
 
 
-def cli_flags(spec: LearnerSpec, kind: str, lr, steps, layout: str | None = None) -> str:
+def cli_flags(spec: LearnerSpec, kind: str, lr, steps, layout: str | None = None, inplace: bool = False) -> str:
     """The check command's flags for this spec: '--sizes 2,4,1 --activations relu ...'. kind 'class' (a
     class with --weights) takes --lr and --steps but no --kind; layout overrides the spec's."""
     acts = ",".join(dict.fromkeys(spec.activations)) if len(set(spec.activations)) == 1 else ",".join(spec.activations)
@@ -78,19 +79,19 @@ def cli_flags(spec: LearnerSpec, kind: str, lr, steps, layout: str | None = None
         flags += (" --kind step" if kind == "step" else "") + f" --lr {lr:g} --steps {steps}"
     if (layout or spec.layout) == "column":
         flags += " --layout column"
-    return flags
+    return flags + (" --inplace" if inplace else "")
 
 
-def rerun_hint(fn, spec: LearnerSpec, kind: str, lr, steps) -> str:
+def rerun_hint(fn, spec: LearnerSpec, kind: str, lr, steps, inplace: bool = False) -> str:
     """The command that reruns this check: the CLI for a module-level function in a file, else the call."""
-    flags = cli_flags(spec, kind, lr, steps)
+    flags = cli_flags(spec, kind, lr, steps, inplace=inplace)
     path = _module_level_file(fn)
     if path:
         return f"python -m comparisons check {short_path(path)}:{fn.__name__} {flags}"
     targets = f", targets={spec.targets!r}" if spec.class_targets else ""
     args = f"sizes={list(spec.sizes)}, activations={list(spec.activations)}, output={spec.output!r}, " \
            f"loss={spec.loss!r}{targets}, seed={spec.seed}" + (f", lr={lr:g}, steps={steps}" if kind == "step" else "")
-    return f"check_{kind}_fn(<your function>, {args})"
+    return f"check_{kind}_fn(<your function>, {args}{', inplace=True' if inplace else ''})"
 
 
 def validate_waivers(on_fail: str, waivers: dict | None, names: list[str]) -> dict:
@@ -155,7 +156,7 @@ def _note_stop(report: LearnerReport) -> None:
 
 def make_case(fn, *, kind: str, sizes, activations, output="identity", loss, dtype=np.float64, seed: int = 0,
               layout: str = "row", lr: float | None = None, steps: int = 5, name: str | None = None,
-              rerun: str | None = None, targets: str | None = None) -> Case:
+              rerun: str | None = None, targets: str | None = None, inplace: bool = False) -> Case:
     """Validate everything the caller gave, then build the Case (probes drawn from seed)."""
     if not callable(fn):
         raise LearnerSpecError(f"the learner must be a function, got {fn!r}")
@@ -169,8 +170,10 @@ def make_case(fn, *, kind: str, sizes, activations, output="identity", loss, dty
     problem = signature_problem(fn, kind)
     if problem:
         raise LearnerSpecError(problem)
-    return Case(fn, spec, kind=kind, lr=lr, steps=int(steps), name=name or learner_name(fn),
-                rerun=rerun if rerun is not None else rerun_hint(fn, spec, kind, lr, steps))
+    if not isinstance(inplace, bool):
+        raise LearnerSpecError(f"{arg('inplace')} must be True or False, got {inplace!r}")
+    return Case(fn, spec, kind=kind, lr=lr, steps=int(steps), name=name or learner_name(fn), inplace=inplace,
+                rerun=rerun if rerun is not None else rerun_hint(fn, spec, kind, lr, steps, inplace))
 
 
 def check_grad_fn(grad_fn, *, sizes, activations, output="identity", loss, dtype=np.float64, seed: int = 0,
@@ -190,13 +193,16 @@ def check_grad_fn(grad_fn, *, sizes, activations, output="identity", loss, dtype
 def check_step_fn(step_fn, *, sizes, activations, output="identity", loss, lr: float, steps: int = 5, dtype=np.float64,
                   seed: int = 0, layout: str = "row", on_fail: str = "report", waivers: dict | None = None,
                   name: str | None = None, rerun: str | None = None, callback=None,
-                  targets: str | None = None) -> LearnerReport:
+                  targets: str | None = None, inplace: bool = False) -> LearnerReport:
     """Check step_fn(params, X, y, lr) -> new_params: one step per probe (at lr * (1, 1/2, 1, 1/4)), then
     `steps` steps in a row, all compared with torch.optim.SGD(lr) on the same network (targets: as
-    check_grad_fn's)."""
+    check_grad_fn's).
+    inplace=True: the step_fn's contract is an in-place update (W -= lr * dW on the params passed, returning
+    None or anything): the params passed, as it left them, are judged. Without it, writing into the params
+    passed is a mutates_input finding."""
     case = make_case(step_fn, kind="step", sizes=sizes, activations=activations, output=output, loss=loss,
                      dtype=dtype, seed=seed, layout=layout, lr=lr, steps=steps, name=name, rerun=rerun,
-                     targets=targets)
+                     targets=targets, inplace=inplace)
     return run_checks(case, on_fail=on_fail, waivers=waivers, callback=callback)
 
 

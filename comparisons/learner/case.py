@@ -44,8 +44,9 @@ class Case:
     """fn is a grad_fn (kind 'grad') or a step_fn (kind 'step'), checked against `spec`."""
 
     def __init__(self, fn, spec: LearnerSpec, *, kind: str, lr: float | None = None, steps: int = 5,
-                 name: str = "", rerun: str = ""):
+                 name: str = "", rerun: str = "", inplace: bool = False):
         self.fn, self.spec, self.kind, self.lr, self.steps = fn, spec, kind, lr, steps
+        self.inplace = inplace               # a step_fn whose contract is an in-place update of the params
         self.name, self.rerun = name, rerun
         self.probes = design_probes(spec, lr if kind == "step" else None)
         self.calls: list[Call] = []
@@ -64,7 +65,7 @@ class Case:
         lr = probe.lr if lr is None else lr
         where = f"on {probe.name}, call {len(self.calls) + 1} of {self.what}"
         try:
-            c = invoke(self.fn, self.spec, probe, kind=self.kind, params=params, lr=lr)
+            c = invoke(self.fn, self.spec, probe, kind=self.kind, params=params, lr=lr, inplace=self.inplace)
         except CheckInterrupted as exc:
             exc.context.append(where)
             raise

@@ -118,6 +118,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="grad_fn or step_fn (default: from the signature, 3 or 4 arguments)")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate for a step_fn or class (default 0.1)")
     parser.add_argument("--steps", type=int, default=5, help="steps in a row for a step_fn or class (default 5)")
+    parser.add_argument("--inplace", action="store_true",
+                        help="for a step_fn whose contract is an in-place update (W -= lr * dW on the params "
+                             "passed): judge the params passed as it leaves them; without it, writing into them "
+                             "is reported (mutates_input)")
     parser.add_argument("--weights", metavar="W1:b1,W2:b2",
                         help="for a class: its weight and bias attributes, one W:b pair per Linear layer")
     parser.add_argument("--layout", choices=("row", "column"), default="row",
@@ -158,7 +162,7 @@ def _rerun(args: argparse.Namespace, target: str, spec, kind: str, weights) -> s
     """The command that reruns this check, every setting spelled out."""
     from .api import cli_flags
 
-    flags = cli_flags(spec, kind, args.lr, args.steps, layout=args.layout)
+    flags = cli_flags(spec, kind, args.lr, args.steps, layout=args.layout, inplace=args.inplace)
     if weights:
         flags += " --weights " + ",".join(f"{w}:{b}" for w, b in weights)
     if args.timeout != DEFAULT_TIMEOUT:
@@ -199,11 +203,15 @@ def _report(args: argparse.Namespace, target: str, worker, common: dict, weights
 
         learner = worker.load(target, kind=args.kind, weights=weights, layout=args.layout)
         common.update(name=learner.name, rerun=_rerun(args, target, spec, learner.kind, weights))
+        if args.inplace and learner.kind != "step":
+            raise UsageError(f"--inplace is for a step_fn that updates the params passed; {target} is checked as "
+                             f"a {'grad_fn' if learner.kind == 'grad' else 'class (its weights are read back)'}")
         if learner.kind == "grad":
             report = check_grad_fn(learner, layout=args.layout, **common)
         else:   # a class's adapter (in the worker) already speaks row-major
             layout = "row" if learner.kind == "class" else args.layout
-            report = check_step_fn(learner, lr=args.lr, steps=args.steps, layout=layout, **common)
+            report = check_step_fn(learner, lr=args.lr, steps=args.steps, layout=layout, inplace=args.inplace,
+                                   **common)
     report.header[1:1] = _default_note(args, spec)
     report.header += worker.captured.report_lines()
     return report

@@ -77,8 +77,10 @@ def _accumulation_candidate(obs: list[Observation]) -> Candidate | None:
             grads.append([(t[0] + p[0], t[1] + p[1]) for t, p in zip(o.torch, o.previous)])
         else:
             grads.append(o.torch if o.first_call else None)
-    return Candidate(lambda: Diagnosis(GRAD_ACCUMULATION, "gradients accumulate across calls: yours = torch's "
-                                       "+ what your previous call returned (reset them at every call)", ""), grads)
+    return Candidate(lambda: Diagnosis(GRAD_ACCUMULATION, "gradients accumulate across calls: each call returns "
+                                       "torch's gradient + what your previous call returned, so the k-th call "
+                                       "returns the sum of the first k true gradients (reset them at every call)",
+                                       ""), grads)
 
 
 def _mutant_candidates(spec, obs, step) -> Iterator[Candidate]:

@@ -37,7 +37,9 @@ def step_fn(params, X, y, lr):
     """One epoch of the seed's fit(): forward, then backward (which updates)."""
     (W1, b1), (W2, b2) = params
     net = BPNeuralNetwork(W1.shape[0], W1.shape[1], W2.shape[1])
-    net.input_hidden_weights, net.hidden_bias, net.hidden_output_weights, net.output_bias = W1, b1, W2, b2
+    # the class owns its weights and updates them in place: it gets copies, as fit() would hold its own
+    net.input_hidden_weights, net.hidden_bias, net.hidden_output_weights, net.output_bias = (
+        W1.copy(), b1.copy(), W2.copy(), b2.copy())
     net.forward(X)
     net.backward(X, y, lr)
     return [(net.input_hidden_weights, net.hidden_bias), (net.hidden_output_weights, net.output_bias)]

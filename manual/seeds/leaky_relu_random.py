@@ -71,6 +71,7 @@ def make_step(bugs=BUGS):
         backward(g, X, forward(g, X), y, lr, bugs)
         return [(g.W1, g.b1), (g.W2, g.b2), (g.W3, g.b3)]
     step.__name__ = f"step_{'_'.join(bugs) or 'corrected'}"
+    step.inplace = True          # the seed's W -= lr * dW updates the arrays it is given
     return step
 
 

@@ -120,6 +120,7 @@ def make_step(bugs=BUGS):
         backward(g, X, forward(g, X), y, lr, bugs)
         return as_row_major([(getattr(g, f"W{i}"), getattr(g, f"b{i}")) for i in range(1, 6)])
     step.__name__ = f"step_{'_'.join(bugs) or 'corrected'}"
+    step.inplace = True          # the seed's W -= lr * dW updates the arrays it is given
     return step
 
 

@@ -108,7 +108,9 @@ def _bpnn_step(params, X, y, lr):
     """One epoch of fit(): forward, backward (no print)."""
     (W1, b1), (W2, b2) = params
     net = BPNeuralNetwork.__new__(BPNeuralNetwork)
-    net.input_hidden_weights, net.hidden_bias, net.hidden_output_weights, net.output_bias = W1, b1, W2, b2
+    # the class owns its weights and updates them in place: it gets copies, as fit() holds its own
+    net.input_hidden_weights, net.hidden_bias, net.hidden_output_weights, net.output_bias = (
+        W1.copy(), b1.copy(), W2.copy(), b2.copy())
     net.forward(X)
     net.backward(X, y, lr)
     return [(net.input_hidden_weights, net.hidden_bias), (net.hidden_output_weights, net.output_bias)]

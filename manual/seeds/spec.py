@@ -47,6 +47,12 @@ class Variant:
     bug: str
     system: SeedSystem | None = None
 
+    @property
+    def inplace(self) -> bool:
+        """The seed's code updates the weights it is given in place (`W -= lr * dW` on its globals): its
+        contract, declared by the step function (`step_fn.inplace = True`)."""
+        return getattr(self.step_fn, "inplace", False)
+
 
 @dataclass(eq=False)
 class SeedSystem:

@@ -27,8 +27,9 @@ def act_grad(name: str, z, a, on_z: bool = False):
     classic bug), for activations whose derivative has the two forms."""
     chosen = parse_activation(name)
     if chosen.op.from_a is None:
-        return chosen.from_z(z)
-    return chosen.op.from_a(z if on_z else a, chosen.p)
+        return chosen.from_z(z).astype(z.dtype, copy=False)     # the registry's masks come back float64
+    derivative = chosen.op.from_a(z if on_z else a, chosen.p)
+    return derivative.astype(z.dtype, copy=False)
 
 
 WRONG_DERIVATIVES = {   # plausible wrong f' for the newer activations: a formula slip, not a catalogue mutant
@@ -53,7 +54,7 @@ def loss_grad(loss: str, yhat, y, bugs: frozenset):
     else:
         value = {"mse": np.mean, "sum": np.sum, "half_sum": lambda e: 0.5 * np.sum(e)}[loss]((yhat - y) ** 2)
         g = {"mse": 2 / n, "sum": 2.0, "half_sum": 1.0}[loss] * (yhat - y)
-    factor = np.prod([{"sum_for_mean": n, "sign": -1.0, "half": 0.5}.get(b, 1.0) for b in bugs])
+    factor = float(np.prod([{"sum_for_mean": n, "sign": -1.0, "half": 0.5}.get(b, 1.0) for b in bugs]))
     return value, factor * g
 
 

@@ -191,8 +191,9 @@ check_grad_fn(grad_fn): FAILED, 2 of 9 checks failed (check_grad_matches_torch, 
       same      grad of 2.bias (layer 2 (Linear 4->1)): rel 5.8e+00
 [2] check_grad_matches_finite_diff: gradient differs from finite differences of your own loss on N=3
       problem   rel 5.0e-01 > 1e-05 at 0.weight[0, 0]: yours +0.00705807, finite diff +0.00235269
-      likely    [wrong_scale] as in the torch check: N x: sum instead of mean
-                your gradient is not the gradient of your own loss either, so the bug is in backprop
+      likely    [wrong_scale] your gradient is N x the gradient of your own loss: sum instead of mean
+                ratio to finite differences of your own loss = 3.000 on N=3, 8.000 on N=8: your backprop is right \
+but for this factor, so your loss and your gradient use different reductions
 rerun     pytest tests/comparisons/test_checks.py --parity-seed 0"""
 
 

@@ -19,10 +19,11 @@ from comparisons.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "examples" / "seed_bugs"
 RELU_REGRESSION = ["--sizes", "2,2,1", "--activations", "relu", "--lr", "0.01"]
+# the seeds update their weights in place (W5 -= ...), their contract: --inplace
 QUADRATIC = ["examples/seed_bugs/quadratic_relu.py:step_fn", "--sizes", "1,10,20,30,40,1", "--activations", "relu",
-             "--loss", "mse", "--lr", "0.01"]
+             "--loss", "mse", "--lr", "0.01", "--inplace"]
 LEAKY = ["examples/seed_bugs/leaky_relu_random.py:step_fn", "--sizes", "2,10,10,2", "--activations", "leaky_relu",
-         "--loss", "mse", "--lr", "0.01"]
+         "--loss", "mse", "--lr", "0.01", "--inplace"]
 XOR = ["--sizes", "2,4,1", "--activations", "relu", "--output", "sigmoid", "--loss", "half_sum", "--lr", "0.1"]
 COVERED = {"relu_regression_bpnn.py", "quadratic_relu.py", "leaky_relu_random.py", "xor.py"}
 
