@@ -86,6 +86,8 @@ LEARNER = {
 }
 LEARNER_UPDATE_ROUNDING = 2.0  # allowed extra error of an implied gradient: this many eps * max|p| / lr
 LEARNER_FD = {"rtol": 1e-5}  # h: manual.gradcheck.step_size
+STABILISER = 1e-4  # a learner's loss value this close to torch's (relative), every gradient matching, passes with
+                   # a note: log(p + 1e-7) or clipping, not a backprop bug (float64; float32's rtol is above it)
 SHADOW_EVERY_STEP = 1000  # float32 trajectories: the shadow check judges every step of the first 1000, then
                           # every `stride`-th (the main job's time: 001's 10 000-step run)
 

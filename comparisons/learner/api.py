@@ -29,8 +29,9 @@ from .spec import LearnerSpec, LearnerSpecError
 from .trace import learner_name, short_path
 from .probes import describe_probes
 from .labels import check_every_label_produced
+from .trajectory_check import check_trajectory_matches_torch
 from .value_checks import (check_grad_matches_finite_diff, check_grad_matches_torch, check_loss_value,
-                           check_step_matches_torch, check_trajectory_matches_torch)
+                           check_step_matches_torch)
 from ..wording import arg
 
 check_every_label_produced()  # every module that gives a label is imported by now
