@@ -21,10 +21,13 @@ def _key(system: SeedSystem | str) -> str:
     return system if isinstance(system, str) else system.key
 
 
-def start() -> None:
-    """Start the workers (once)."""
+def start(background: bool = True) -> None:
+    """Start the workers (once): forked, in the background (all cores but one, left to the tests); or, with
+    background=False (inside a pytest-xdist worker, where nothing is forked), none: results() trains in this
+    process when first called."""
     if not _started:
-        _started.append(Jobs(JOBS, max(1, (os.cpu_count() or 2) - 1), background=True))   # a core for the tests
+        _started.append(Jobs(JOBS, max(1, (os.cpu_count() or 2) - 1), background=True) if background
+                        else Jobs(JOBS, 1))
 
 
 def cancel() -> None:

@@ -67,10 +67,11 @@ def sweep_plot(results: list[dict], dtype: str) -> bytes:
         for impl, name in IMPL_NAMES.items():
             style = dict(color="k", ls="--", lw=2) if impl == "gemm" else dict(marker="o", ms=4)
             ax.plot([x_of(r) for r in rows], [r["seconds"][impl]["median"] * 1e6 for r in rows], label=name, **style)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.minorticks_off()
-        ax.set_xticks([x_of(r) for r in rows], [str(x_of(r)) for r in rows])
+        if rows:            # (an interrupted run may have measured one sweep and not the other)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.minorticks_off()
+            ax.set_xticks([x_of(r) for r in rows], [str(x_of(r)) for r in rows])
         ax.set_xlabel(what)
         ax.set_ylabel("µs per step (median)")
         fixed = "batch 64, w-w-w-10" if what == "width" else "256-256-256-10"

@@ -2,7 +2,9 @@
 self-contained HTML page and its Markdown twin (figures as PNG files beside it) into a folder.
 
 The report is built in a temporary folder inside the output folder and moved into place only when it is
-complete: Ctrl-C or an error leaves the previous report (if any) as it was, and no partial one.
+written out: Ctrl-C while training or writing, or an error, leaves the previous report (if any) as it was,
+and no partial one. Ctrl-C during the benchmark keeps what was measured: the report is written with it and
+says INCOMPLETE at its top (exit status 130).
 """
 from __future__ import annotations
 
@@ -90,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from manual.errors import UnknownNameError
     from manual.seeds import get_systems
 
-    from .report_data import read_bench, train_seeds
+    from .report_data import incomplete_note, read_bench, run_bench, train_seeds
 
     try:
         problem = _usage_problem(args)
@@ -101,11 +103,14 @@ def run(args: argparse.Namespace) -> int:
     except (UnknownNameError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    measured = None
     try:
         print(f"report: training {len(systems)} seed system(s) in NumPy and torch ...", file=sys.stderr, flush=True)
         done, seconds = train_seeds(systems, args.jobs)
         if not (bench or args.no_bench):
-            bench = "full" if args.full_bench else "tiny" if args.quick else "quick"
+            plan = "full" if args.full_bench else "tiny" if args.quick else "quick"
+            print(f"report: benchmark ({plan}) ...", file=sys.stderr, flush=True)
+            bench = measured = run_bench(plan)   # Ctrl-C in it keeps what was measured (marked incomplete)
         path = make_report(args.out, systems, done, seconds, bench)
     except KeyboardInterrupt:
         print(f"interrupted: no report written ({args.out} keeps its previous report, if any)", file=sys.stderr)
@@ -113,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     from .seed_runs import SystemResult, VariantResult
 
     bad = [r for r in done if isinstance(r, (SystemResult, VariantResult)) and not r.ok]
+    note = incomplete_note(bench)
     print(f"wrote {path} and {os.path.join(args.out, MARKDOWN)}" + (f"; {len(bad)} row(s)/variant(s) NOT OK"
-                                                                   if bad else ""))
-    return 1 if bad else 0
+                                                                   if bad else "") + (f"\n{note}" if note else ""))
+    return 130 if note and measured is not None else 1 if bad else 0

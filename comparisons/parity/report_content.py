@@ -12,7 +12,8 @@ from .report_data import ReportData
 
 @dataclass
 class Block:
-    """kind: "h1", "h2", "p", "pre", "table" (head, rows), or "figure" (name, caption, png)."""
+    """kind: "h1", "h2", "p", "warning" (a notice shown first and boxed), "pre", "table" (head, rows), or
+    "figure" (name, caption, png)."""
 
     kind: str
     text: str = ""
@@ -123,5 +124,8 @@ def _bench(data: ReportData) -> list[Block]:
 
 def build(data: ReportData) -> list[Block]:
     """The whole report, in reading order."""
-    return [Block("h1", "backprop-parity report"), *_machine(data), *_seed_table(data), *_seed_figures(data),
-            *_variants(data), *_bench(data)]
+    from .report_data import incomplete_note
+
+    note = incomplete_note(data.bench)
+    return [Block("h1", "backprop-parity report"), *([Block("warning", note)] if note else []), *_machine(data),
+            *_seed_table(data), *_seed_figures(data), *_variants(data), *_bench(data)]

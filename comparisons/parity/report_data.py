@@ -61,19 +61,35 @@ def bench_plan(kind: str) -> tuple[list[str], tuple[str, ...], int]:
 
 
 def run_bench(kind: str, steps: int | None = None) -> dict:
-    """Measure the bench plan `kind` (threads pinned to 1) into a record shaped like `bench --json`'s."""
+    """Measure the bench plan `kind` (threads pinned to 1) into a record shaped like `bench --json`'s. Ctrl-C
+    stops the measuring and keeps what was measured: the record says "complete": False."""
     from .bench import measure
     from .bench_cases import select_cases
     from .bench_machine import machine_info, pinned_threads, spinning_note
     from .bench_report import check_targets
 
     names, dtypes, repeats = bench_plan(kind)
+    units = [(c, d) for c in select_cases(",".join(names), False) for d in dtypes]
+    results, complete = [], True
     with pinned_threads(1):
         info = machine_info()
-        results = [measure(c, d, repeats, steps) for c in select_cases(",".join(names), False) for d in dtypes]
-    return {"complete": True, "machine": info, "threads": 1, "spinning": spinning_note(1), "repeats": repeats,
-            "measured": len(results), "planned": len(results), "results": results, "kind": kind,
+        try:
+            for case, dtype in units:
+                results.append(measure(case, dtype, repeats, steps))
+        except KeyboardInterrupt:
+            complete = False
+    return {"complete": complete, "machine": info, "threads": 1, "spinning": spinning_note(1), "repeats": repeats,
+            "measured": len(results), "planned": len(units), "results": results, "kind": kind,
             "targets": check_targets(results)}
+
+
+def incomplete_note(bench: dict | None) -> str | None:
+    """What the report must say first when its benchmark was interrupted; None when it was not."""
+    if bench is None or bench.get("complete", True):
+        return None
+    done, planned = bench.get("measured", len(bench["results"])), bench.get("planned", "?")
+    return (f"INCOMPLETE: the benchmark was interrupted (Ctrl-C) after {done} of {planned} measurements; its "
+            "figures and targets below show only those. The seed parity results are complete.")
 
 
 def read_bench(path: str) -> dict:

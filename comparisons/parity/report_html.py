@@ -18,6 +18,7 @@ figure { margin: 1em 0; } img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 13px; color: #555; }
 pre { font-size: 12px; background: #f6f6f6; padding: 0.6em; overflow-x: auto; white-space: pre-wrap; }
 p { font-size: 14px; max-width: 1100px; }
+p.warning { border: 2px solid #b00; background: #fff0f0; color: #b00; font-weight: bold; padding: 0.6em; }
 """
 
 
@@ -31,6 +32,9 @@ def _cell(value, tag: str) -> str:
 def _block(b: Block) -> str:
     if b.kind in ("h1", "h2", "p"):
         return f"<{b.kind}>{html.escape(b.text)}</{b.kind}>"
+    if b.kind == "warning":
+        return f'<p class="warning">{html.escape(b.text)}</p>'
+
     if b.kind == "pre":
         return f"<pre>{html.escape(b.text)}</pre>"
     if b.kind == "table":
@@ -43,7 +47,9 @@ def _block(b: Block) -> str:
 
 
 def render_html(blocks: list[Block], title: str = "backprop-parity report") -> str:
-    """The page: every block in order."""
+    """The page: every block in order (the title says INCOMPLETE too when a warning block says so)."""
     body = "\n".join(_block(b) for b in blocks)
+    if any(b.kind == "warning" and b.text.startswith("INCOMPLETE") for b in blocks):
+        title = f"INCOMPLETE: {title}"
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>\n'
             f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")

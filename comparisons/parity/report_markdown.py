@@ -15,6 +15,8 @@ def _block(b: Block, figures: str) -> str:
         return f"## {b.text}"
     if b.kind == "p":
         return b.text
+    if b.kind == "warning":
+        return f"> **{b.text}**"
     if b.kind == "pre":
         return f"```text\n{b.text}\n```"
     if b.kind == "table":

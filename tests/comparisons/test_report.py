@@ -198,3 +198,35 @@ def test_a_headless_browser_loads_every_figure_and_shows_the_seed_table(report, 
     found = re.search(r'<div id="check">images (\d+)/(\d+) rows (\d+) shown (\w+)</div>', run_.stdout)
     assert found, run_.stdout[-500:] + run_.stderr[-2000:]
     assert found.groups() == (str(len(figure_names())), str(len(figure_names())), str(1 + 2 * len(SYSTEMS)), "true")
+
+
+def test_ctrl_c_in_the_benchmark_writes_what_was_measured_marked_incomplete(tmp_path, monkeypatch, capsys,
+                                                                          bench_json):
+    """The bench part interrupted after two measurements: the report is written with those two, and says
+    INCOMPLETE first thing on the page (its title too) and in the Markdown; exit status 130."""
+    from comparisons.parity import bench
+
+    rows = json.loads(bench_json.read_text())["results"]
+    calls = []
+
+    def measure_then_ctrl_c(case, dtype, repeats, steps):
+        calls.append(case.name)
+        if len(calls) > 2:
+            raise KeyboardInterrupt
+        return dict(rows[len(calls) - 1], case=case.name)     # xor's row, then a width sweep's: one sweep only
+
+    monkeypatch.setattr(report_data, "train_seeds", cached_training)
+    monkeypatch.setattr(bench, "measure", measure_then_ctrl_c)
+    out = tmp_path / "r"
+    assert run("--out", str(out), "--seed", "xor", "--quick") == 130
+    said = capsys.readouterr().out
+    assert "wrote" in said and "INCOMPLETE: the benchmark was interrupted (Ctrl-C) after 2 of" in said
+    page, text = (out / "report.html").read_text(), (out / "report.md").read_text()
+    body = page[page.index("<body>"):]
+    assert "<title>INCOMPLETE: " in page and body.index('<p class="warning">INCOMPLETE') < body.index("<table")
+    assert text.splitlines()[2].startswith("> **INCOMPLETE: the benchmark was interrupted (Ctrl-C) after 2 of ")
+    assert "the run was interrupted" in text and "seed_xor.png" in text
+
+
+def test_a_complete_report_says_nothing_of_incomplete(report):
+    assert "INCOMPLETE" not in (report / "report.html").read_text() + (report / "report.md").read_text()
