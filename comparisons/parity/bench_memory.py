@@ -44,8 +44,13 @@ def _quiet_native_output():
                 os.close(fd)
 
 
-def torch_peak_bytes(step: Callable[[], object]) -> int:
-    """Peak of the running sum of torch's allocations and frees (profiler events) during one call."""
+def torch_peak_bytes(step: Callable[[], object], tries: int = 3) -> int:
+    """Peak of the running sum of torch's allocations and frees (profiler events) during one call; the largest
+    of `tries` calls, since the profiler now and then records none of a step's allocations (a peak of 0)."""
+    return max(_torch_peak_once(step) for _ in range(tries))
+
+
+def _torch_peak_once(step: Callable[[], object]) -> int:
     from torch.profiler import ProfilerActivity, profile
 
     with warnings.catch_warnings(), _quiet_native_output():
