@@ -14,8 +14,10 @@ _INTS = {4: np.dtype(np.int32), 8: np.dtype(np.int64)}     # the integers as wid
 
 
 def _bits(mask: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Integers the width of `like`'s floats: every bit set where `mask` (-1 = all ones), none elsewhere."""
-    return np.negative(mask, dtype=_INTS[like.itemsize])
+    """Integers the width of `like`'s floats: every bit set where `mask` (-1 = all ones), none elsewhere. (Cast,
+    then negated in place: np.negative(mask, dtype=...) would cast through a buffer of up to 8192 elements.)"""
+    m = mask.astype(_INTS[like.itemsize])
+    return np.negative(m, out=m)
 
 
 def _as_bits(v: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -44,9 +44,9 @@ def _quiet_native_output():
                 os.close(fd)
 
 
-def torch_peak_bytes(step: Callable[[], object], tries: int = 3) -> int:
+def torch_peak_bytes(step: Callable[[], object], tries: int = 5) -> int:
     """Peak of the running sum of torch's allocations and frees (profiler events) during one call; the largest
-    of `tries` calls, since the profiler now and then records none of a step's allocations (a peak of 0)."""
+    of `tries` calls, since the profiler now and then misses some or all of a step's allocation events."""
     return max(_torch_peak_once(step) for _ in range(tries))
 
 
