@@ -27,9 +27,11 @@ def blas_kernel() -> dict:
     import numpy  # noqa: F401  (loads the BLAS, so threadpoolctl can see it)
     import threadpoolctl
 
-    for info in threadpoolctl.threadpool_info():
-        if info.get("user_api") == "blas":
-            return {k: info.get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
+    blas = [info for info in threadpoolctl.threadpool_info() if info.get("user_api") == "blas"]
+    # numpy's own first: SciPy (loaded by scikit-learn for seed 000's data) may bring another OpenBLAS
+    blas.sort(key=lambda info: "numpy" not in str(info.get("filepath", "")))
+    if blas:
+        return {k: blas[0].get(k) for k in ("internal_api", "version", "architecture", "num_threads")}
     return {"internal_api": None}
 
 
