@@ -51,6 +51,7 @@ class Sequential:
         # structure, found once: the first parametrised layer and, for an MLP, the input's width
         self._first = next(i for i, layer in enumerate(self.layers) if layer.params)
         self._in_width = self.layers[self._first].fan_in if isinstance(self.layers[self._first], Linear) else None
+        self._param_keys = [(f"{i}.{k}", layer, k) for i, layer in enumerate(self.layers) for k in layer.params]
 
     # ---- structure -------------------------------------------------------------------------------
     @property
@@ -100,8 +101,9 @@ class Sequential:
     # ---- parameters ------------------------------------------------------------------------------
     @property
     def params(self) -> dict[str, np.ndarray]:
-        """Live parameter arrays by name; an optimizer updates these in place."""
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+        """Live parameter arrays by name; an optimizer updates these in place. (A layer's parameter names are fixed
+        at construction, so their state_dict names are made once, in __init__.)"""
+        return {name: layer.params[k] for name, layer, k in self._param_keys}
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
