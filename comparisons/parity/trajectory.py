@@ -12,6 +12,7 @@ from ..report import Finding, ParityReport
 from ..tolerances import SHADOW_EVERY_STEP
 from .trainers import LearnerCodeError, Trainer
 
+_ALL = np.logical_and.reduce     # what ndarray.all() calls, without its Python wrapper (twice per step per tensor)
 Batch = tuple[np.ndarray, np.ndarray]
 Data = Batch | Callable[[int], Batch]
 
@@ -65,7 +66,7 @@ def _batch(data: Data, k: int) -> Batch:
 
 
 def _finite(values: dict[str, np.ndarray], loss) -> bool:
-    return (loss is None or np.isfinite(loss)) and all(np.isfinite(v).all() for v in values.values())
+    return (loss is None or np.isfinite(loss)) and all(_ALL(np.isfinite(v), axis=None) for v in values.values())
 
 
 class _RunningScale:
