@@ -47,7 +47,7 @@ mask) or more. So the learner tolerances sit halfway, in log scale, between roun
   max(sum |delta|) for db, |delta| propagated in absolute values: a gradient that is small because its
   terms cancel is not held to digits it cannot have (its rounding error scales with the terms). The
   magnitude also carries what two correct codes may disagree on in f' itself: 4 eps for sigmoid/tanh
-  near saturation, a flipped ReLU mask where z is within rounding of 0 (mutants.Pass.magnitudes);
+  near saturation, a flipped ReLU mask where z is within rounding of 0 (learner/reference.py: Pass.magnitudes);
 - float64: rtol 1e-7 (rounding is ~1e-15; CS231n's "good" band ends at 1e-7);
 - float32: rtol 1e-3 (rounding is ~1e-6 relative, more near tanh/sigmoid saturation, where 1 - a**2 cancels);
 - a step_fn is judged by the gradient its update implies, g = (p - p_new) / lr, whose rounding adds

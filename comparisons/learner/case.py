@@ -20,7 +20,7 @@ from .diagnose import Observation, diagnose_tensors
 from .events import CheckInterrupted, LearnerEvent
 from .calls import Call, canonical, invoke, shape_problems
 from .spec import LearnerSpec
-from .mutants import Grads, backprop
+from .reference import Grads, backprop
 from ..parity.step import torch_forward_backward
 from .probes import Probe, design_probes
 from ..report import Diagnosis

@@ -23,7 +23,8 @@ import numpy as np
 
 from .hypotheses import Candidate, Observation, Tensor, tensor_error, with_evidence
 from .spec import LearnerSpec
-from .mutants import Grads, Knobs, Mutant, backprop, mutants_for
+from .mutants import Mutant, mutants_for
+from .reference import Grads, Knobs, backprop
 from ..report import Diagnosis
 from .scale import DECLARED, Factor, RatioFit, best_ratio, match_factor, named_factors, named_products
 

@@ -30,7 +30,8 @@ from .localise import localised_diagnoses
 from .labels import (BAD_STRUCTURE, BATCH_DEPENDENT, BIAS_NOT_SUMMED, GRAD_ACCUMULATION, LR_APPLIED_TWICE, RAISED,
                      TRANSPOSED, UNKNOWN, WRONG_SCALE, WRONG_SIGN, produces)
 from .spec import LearnerSpec
-from .mutants import backprop, mutants_for
+from .mutants import mutants_for
+from .reference import backprop
 from ..report import Diagnosis
 from .scale import RatioFit, best_ratio, fixed_lr, match_factor, named_factors, named_products
 

@@ -3,7 +3,7 @@ gradients, and the fit that decides whether it reproduces a tensor.
 
     error_t = max|yours_t - predicted_t| / (|c_p| * scale_t),   the candidate fits t when error_t <= rtol
                                                                 on every observation p
-scale_t is the tensor's magnitude (torch's, or the absolute-value backprop bound of mutants.Pass.magnitudes);
+scale_t is the tensor's magnitude (torch's, or the absolute-value backprop bound of reference.Pass.magnitudes);
 c_p is the candidate's own factor on observation p (1 for a mutant, the ratio for "c_p x torch").
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .mutants import Grads
+from .reference import Grads
 from .probes import Probe
 from ..report import Diagnosis
 

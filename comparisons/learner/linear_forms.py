@@ -1,6 +1,6 @@
 """Wrong forms of a Linear's backward that code is known to write: the dL/dx it sends to the layer below in
 place of delta @ W.T (row-major: delta (N, fan_out), W (fan_in, fan_out)). Each is a function
-dx(delta, params, dW) for mutants.Knobs.dx, offered where the shapes let the code run:
+dx(delta, params, dW) for reference.Knobs.dx, offered where the shapes let the code run:
 
     delta @ W            W not transposed (a square W)
     delta                W left out (fan_in == fan_out)

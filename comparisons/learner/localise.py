@@ -1,7 +1,7 @@
 """Localise before naming: where your backprop first goes wrong, counting from the loss, read off the N = 1
 probe, where each layer's delta is recoverable exactly: db_k = delta_k (one row), dW_k = a_k.T @ delta_k.
 
-Scanning Linear k from the output down (yours against the float64 reference, mutants.backprop), the first
+Scanning Linear k from the output down (yours against the float64 reference, reference.backprop), the first
 k whose db_k and dW_k both differ has delta_k wrong while every delta above is right (one of db and dW
 alone is that layer's own slip, which diagnose.py reports): the error enters between Linear k+1 and Linear k,
 at the activation's f'_k or at Linear k+1's dL/dx. (When another hypothesis already explains that layer, what
@@ -23,7 +23,8 @@ from .derivative_forms import fitted_forms, wrong_forms
 from .hypotheses import Candidate, Observation, Tensor, probes_text, tensor_error
 from .labels import WRONG_ACTIVATION_DERIVATIVE, WRONG_LINEAR_BACKWARD, produces
 from .linear_forms import dx_forms
-from .mutants import Knobs, Pass, backprop, derivative_texts
+from .mutants import derivative_texts
+from .reference import Knobs, Pass, backprop
 from ..report import Diagnosis
 from .spec import LearnerSpec
 

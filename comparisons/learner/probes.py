@@ -30,7 +30,7 @@ import numpy as np
 from manual.losses.registry import TARGETS
 
 from .spec import LearnerSpec
-from .mutants import forward
+from .reference import forward
 
 PLAN = (  # (N, near saturation, lr multiplier)
     (3, False, 1.0),

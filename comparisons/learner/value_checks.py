@@ -12,7 +12,7 @@ from .diagnose import best_diagnosis
 from .labels import BAD_STRUCTURE, NON_FINITE, UNKNOWN, WRONG_SCALE, WRONG_SIGN, produces
 from .case import Case, Skip
 from .results import CheckResult, LearnerFinding
-from .mutants import forward
+from .reference import forward
 from ..report import Diagnosis
 from .scale import RatioFit, alternatives, best_ratio, match_factor, named_factors
 from ..tolerances import LEARNER_FD, STABILISER

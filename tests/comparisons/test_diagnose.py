@@ -12,7 +12,8 @@ from comparisons.learner.composite import combine
 from comparisons.learner.diagnose import best_diagnosis, explain_exception, where_it_starts
 from comparisons.learner.labels import LABELS
 from comparisons.learner.spec import LearnerSpec
-from comparisons.learner.mutants import Knobs, mutants_for
+from comparisons.learner.mutants import mutants_for
+from comparisons.learner.reference import Knobs
 from comparisons.report import Diagnosis
 from comparisons.learner.scale import Factor, RatioFit, match_factor, named_factors, named_products
 

@@ -6,7 +6,7 @@ import importlib.util
 import pytest
 
 import comparisons.learner.api  # noqa: F401 (imports every module that gives a label)
-from comparisons.learner import composite, events, labels, mutants
+from comparisons.learner import composite, events, labels, mutants, reference
 from comparisons.learner.labels import LABELS, LabelError, check_every_label_produced, produces
 from comparisons.learner.spec import LearnerSpec
 from comparisons.report import Diagnosis
@@ -67,13 +67,13 @@ def test_every_event_label_is_declared():
 
 def test_composite_knows_how_to_combine_every_knob():
     composite.check_knobs()
-    assert set(composite._KNOBS) | set(composite._APART) == {f.name for f in dataclasses.fields(mutants.Knobs)}
+    assert set(composite._KNOBS) | set(composite._APART) == {f.name for f in dataclasses.fields(reference.Knobs)}
 
 
 def test_a_knob_forgotten_by_composite_fails_naming_it():
     with pytest.raises(ImportError, match=r"Knobs\.stale is neither in _KNOBS"):
         composite.check_knobs(combined=("dw_source", "transpose", "bias"))
-    wider = dataclasses.make_dataclass("Knobs", [("scale_db", float, 1.0)], bases=(mutants.Knobs,), frozen=True)
+    wider = dataclasses.make_dataclass("Knobs", [("scale_db", float, 1.0)], bases=(reference.Knobs,), frozen=True)
     with pytest.raises(ImportError, match=r"Knobs\.scale_db is neither in _KNOBS"):
         composite.check_knobs(knobs=wider)
     with pytest.raises(ImportError, match="'biass' in _KNOBS/_APART is no field of Knobs"):

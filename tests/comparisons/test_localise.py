@@ -12,7 +12,7 @@ from comparisons.learner.derivative_forms import fitted_forms, wrong_forms
 from comparisons.learner.hypotheses import Observation
 from comparisons.learner.linear_forms import dx_forms
 from comparisons.learner.localise import localised_diagnoses
-from comparisons.learner.mutants import backprop
+from comparisons.learner.reference import backprop
 from comparisons.learner.probes import design_probes
 from comparisons.learner.spec import LearnerSpec
 from manual.activation_spelling import parse_activation

@@ -9,7 +9,8 @@ import pytest
 
 import manual
 from comparisons.learner.spec import LearnerSpec
-from comparisons.learner.mutants import Knobs, backprop, forward, mutants_for
+from comparisons.learner.mutants import mutants_for
+from comparisons.learner.reference import Knobs, backprop, forward
 from comparisons.parity.step import torch_forward_backward
 from comparisons.learner.probes import KINK_MARGIN, describe_probes, design_probes
 from torch_ref import mirror, mirror_loss
