@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dtype", choices=[*DTYPES, "both"], default="both", help="default: both")
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="threads for NumPy's BLAS and for torch each (default 1)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed blocks per implementation (default 7; --quick 3)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed blocks per implementation (default 7; --quick 3)")
     parser.add_argument("--steps", type=int, default=None, help="steps per block (default: ~0.03 s a block, 1-200)")
     parser.add_argument("--quick", action="store_true", help=f"a small subset (xor, sine, mnist_b64), fewer repeats")
     parser.add_argument("--json", metavar="PATH", help="also write every figure to PATH (JSON)")
@@ -70,7 +71,8 @@ def measure(case, dtype: str, repeats: int, fixed_steps: int | None) -> dict:
             for impl in IMPLS[r % len(IMPLS):] + IMPLS[:r % len(IMPLS)]:
                 blocks[impl].append(_time_block(steps[impl], n))
         memory = {"manual": numpy_peak_bytes(steps["manual"]), "torch_eager": torch_peak_bytes(steps["torch_eager"])}
-    seconds = {i: {"median": statistics.median(b), "min": min(b), "max": max(b), "blocks": b} for i, b in blocks.items()}
+    seconds = {i: {"median": statistics.median(b), "min": min(b), "max": max(b), "blocks": b}
+               for i, b in blocks.items()}
     # None when torch's profiler recorded no allocation (it sometimes misses a step's events)
     memory["ratio"] = memory["manual"] / memory["torch_eager"] if memory["torch_eager"] else None
     return {"case": case.name, "sizes": list(case.sizes), "activation": case.activation, "batch": case.batch,
@@ -139,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
         f"machine   {machine['cpu']}, {machine['cores']} cores; python {machine['python']}, numpy "
         f"{machine['numpy']}, torch {machine['torch']}",
         f"BLAS      {blas}",
-        f"threads   NumPy BLAS {args.threads}, torch {machine['torch_threads']} (--threads); {spinning_note(args.threads)}",
+        f"threads   NumPy BLAS {args.threads}, torch {machine['torch_threads']} (--threads); "
+        f"{spinning_note(args.threads)}",
         f"timing    median [min-max] of {repeats} interleaved blocks per implementation after a warm-up; "
         "ratios are of medians, from this run",
         "", *time_table(results, IMPLS), "", *ratio_table(results),

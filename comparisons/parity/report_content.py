@@ -79,7 +79,8 @@ def _variants(data: ReportData) -> list[Block]:
         return []
     rows = []
     for v in variants:
-        status = ("FLAGGED" if v.flagged else "passed") + ("" if v.ok else f" (UNEXPECTED: expected {v.variant.expect})")
+        status = (("FLAGGED" if v.flagged else "passed")
+                  + ("" if v.ok else f" (UNEXPECTED: expected {v.variant.expect})"))
         rows.append((f"{v.system.seed} {v.system.key}", v.variant.name, v.variant.bug, status, v.found(),
                      "\n".join(v.likely) or "-"))
     return [Block("h2", "The seeds' own code, as written"),
@@ -117,7 +118,8 @@ def _bench(data: ReportData) -> list[Block]:
     targets = b.get("targets") or []
     if targets:
         blocks.append(Block("table", head=("target (issue 10)", "", "worst"),
-                            rows=tuple((t["target"], "met" if t["met"] else "NOT met", f"{t['worst']:.2f}x ({t['where']})")
+                            rows=tuple((t["target"], "met" if t["met"] else "NOT met",
+                                        f"{t['worst']:.2f}x ({t['where']})")
                                        for t in targets)))
     return blocks
 
