@@ -31,6 +31,7 @@ from torch_ref.weights import to_manual_layout
 
 from ..compare import TensorDiff, compare_arrays
 from .rounding import allowance, step_bounds, unit_roundoff
+from .shadow_layers import carry_layer_state
 from .trainers import plain_sgd, sgd_step_by_hand
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
@@ -84,6 +85,7 @@ class ShadowCheck:
         with torch.no_grad():
             for name, p in self.tparams.items():
                 p.copy_(torch.from_numpy(before[name].T if self.transposed[name] else before[name]))
+        carry_layer_state(self.net, self.model)    # this step's Dropout masks, BatchNorm buffers, modes
         opt = self.torch_opt
         if opt is None:
             clone = copy.copy(self.opt)

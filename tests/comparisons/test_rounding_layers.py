@@ -73,20 +73,21 @@ def test_a_layer_without_a_rule_is_named():
         layer_bounds(Odd(), {}, np.ones(2), np.zeros(2), 2.0**-24)
 
 
-def _conv_net(norm: bool) -> manual.Sequential:
+def _conv_net(norm: bool, dropout_seed: int | None = 0) -> manual.Sequential:
     """Conv2d -> ReLU -> MaxPool2d -> Flatten -> Linear [-> BatchNorm1d -> ReLU -> Dropout] -> Linear, float32."""
     f32 = np.float32
-    head = ([manual.Linear(64, 16, dtype=f32), BatchNorm1d(16, dtype=f32), manual.ReLU(), Dropout(0.2, seed=0),
+    head = ([manual.Linear(64, 16, dtype=f32), BatchNorm1d(16, dtype=f32), manual.ReLU(), Dropout(0.2, seed=dropout_seed),
              manual.Linear(16, 3, dtype=f32)] if norm else [manual.Linear(64, 3, dtype=f32)])
     layers = [Conv2d(1, 4, 3, padding=1, dtype=f32), manual.ReLU(), MaxPool2d(2), Flatten(), *head]
     return manual.init_torch_default(manual.Sequential(*layers), 0)
 
 
-def _shadowed_run(norm: bool, steps: int, bug=None):
+def _shadowed_run(norm: bool, steps: int, bug=None, dropout_seed: int | None = 0):
     """A float32 run on random 8x8 images, judged step by step; `bug(net)` patches the NumPy net only."""
     rng = np.random.RandomState(0)
     X, y = rng.randn(8, 1, 8, 8).astype(np.float32), rng.randint(0, 3, 8)
-    net, loss, opt = _conv_net(norm), manual.CrossEntropyLoss(), manual.SGD(0.05, momentum=0.9)
+    net, loss = _conv_net(norm, dropout_seed), manual.CrossEntropyLoss()
+    opt = manual.SGD(0.05, momentum=0.9)
     shadow = ShadowCheck(net, loss, opt, layer_of=net.param_layer)
     torch_side = TorchTrainer.mirroring(net, loss, opt)
     if bug:
@@ -112,6 +113,12 @@ def weight_grad_1_percent_off(i):
 def test_a_shadowed_float32_conv_net_passes_every_step(norm):
     report = _shadowed_run(norm, steps=10)
     assert report.passed and report.steps_run == 10 and report.margin >= 2, str(report)
+
+
+def test_an_unseeded_dropout_is_shadowed_with_the_numpy_step_s_mask():
+    """The shadow's torch twin takes each step's mask from the NumPy layer (shadow_layers.carry_layer_state)."""
+    report = _shadowed_run(True, steps=10, dropout_seed=None)
+    assert report.passed and report.steps_run == 10, str(report)
 
 
 @pytest.mark.parametrize("norm, layer", [(False, 0), (True, 5)], ids=["conv weight", "batchnorm weight"])
