@@ -258,7 +258,7 @@ def diagnose_variant(on: SeedSystem, variant: Variant) -> list[str]:
     from ..learner.api import check_step_fn
 
     report = check_step_fn(variant.step_fn, sizes=list(on.sizes), activations=list(on.activations),
-                           output=on.output, loss=on.loss, lr=on.lr, name=variant.name)
+                           output=on.output, loss=on.loss, lr=on.lr, name=variant.name, inplace=variant.inplace)
     first = [f for f in report.findings if f.check == report.findings[0].check] if report.findings else []
     groups: dict = {}
     for f in first:
