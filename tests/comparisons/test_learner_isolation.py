@@ -183,15 +183,17 @@ def returns_a_dict(params, X, y):
 '''
 
 
-@pytest.mark.parametrize("name, code, expected", [
-    ("step_in_place", 0, "PASSED, 8 of 8 checks passed"),         # the in-place update came back
-    ("scales_X", 1, "[1] check_no_input_mutation: X modified in place"),
-    ("returns_a_dict", 1, "grad_fn must return (loss, grads) with grads = [(dW, db), ...]; got a dict"),
+@pytest.mark.parametrize("name, extra, code, expected", [
+    ("step_in_place", ["--inplace"], 0, "PASSED, 8 of 8 checks passed"),   # the in-place update came back
+    ("step_in_place", [], 1, "[1] check_no_input_mutation: params[0][0] and 3 more arrays modified in place"),
+    ("scales_X", [], 1, "[1] check_no_input_mutation: X modified in place"),
+    ("returns_a_dict", [], 1, "grad_fn must return (loss, grads) with grads = [(dW, db), ...]; got a dict"),
 ])
-def test_what_the_learner_does_to_its_inputs_and_returns_crosses_the_process(capsys, tmp_path, name, code, expected):
+def test_what_the_learner_does_to_its_inputs_and_returns_crosses_the_process(capsys, tmp_path, name, extra, code,
+                                                                             expected):
     shutil.copy(ROOT / HOSTILE / "helpers.py", tmp_path / "helpers.py")
     (tmp_path / "learner.py").write_text(PROTOCOL)
-    assert main(["check", f"{tmp_path}/learner.py:{name}", *NET]) == code
+    assert main(["check", f"{tmp_path}/learner.py:{name}", *NET, *extra]) == code
     out = capsys.readouterr().out
     assert expected in out
 
