@@ -49,7 +49,8 @@ class ReLU(Activation):
     r"""y = max(0, x).  Backward: dL/dx = dL/dy where y > 0, else 0  (derivative 0 at x == 0, as torch).
 
     Exactly torch.relu: NaN propagates, -0.0 stays -0.0 (np.maximum(0, x) returns x on a tie or a NaN),
-    and backward is torch's threshold_backward, `0 if y <= 0 else dy` (a NaN unit passes dy on).
+    and backward is torch's threshold_backward, `0 if y <= 0 else dy` (a NaN unit passes dy on). y is never
+    negative, so `not (y <= 0)` is `y != 0`: one comparison (NaN != 0 holds, so NaN still passes dy).
     """
 
     op = RELU
@@ -60,7 +61,7 @@ class ReLU(Activation):
         return y
 
     def backward(self, dy):
-        return keep_where(~(self.cache["y"] <= 0), dy)
+        return keep_where(self.cache["y"] != 0, dy)
 
     def active(self) -> np.ndarray:
         """Where the last forward's input was > 0 (gradcheck compares these across a nudge for kinks)."""

@@ -52,6 +52,7 @@ class Sequential:
         self._first = next(i for i, layer in enumerate(self.layers) if layer.params)
         self._in_width = self.layers[self._first].fan_in if isinstance(self.layers[self._first], Linear) else None
         self._param_keys = [(f"{i}.{k}", layer, k) for i, layer in enumerate(self.layers) for k in layer.params]
+        self._frees = [isinstance(layer, _RELEASED) for layer in self.layers]   # whose cache training frees
 
     # ---- structure -------------------------------------------------------------------------------
     @property
@@ -107,7 +108,9 @@ class Sequential:
 
     @property
     def grads(self) -> dict[str, np.ndarray]:
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+        """The last backward's gradients by parameter name (a layer's grads have its params' keys; one without
+        gradients yet is left out, names made once in __init__ as for `params`)."""
+        return {name: layer.grads[k] for name, layer, k in self._param_keys if k in layer.grads}
 
     @property
     def buffers(self) -> dict[str, np.ndarray]:
@@ -188,15 +191,16 @@ class Sequential:
         self.deltas = [None] * len(self.layers) if record else []
         # without dL/dx, stop at the first parametrised layer: the layers before it have no parameters
         first = 0 if need_input_grad else self._first
-        for i in reversed(range(first, len(self.layers))):
-            layer = self.layers[i]
+        layers, frees = self.layers, self._frees
+        for i in range(len(layers) - 1, first - 1, -1):
+            layer = layers[i]
             if record:
                 self.deltas[i] = dy
             if i == first and not need_input_grad:
                 layer.backward(dy, need_input_grad=False)
             else:
                 dy = layer.backward(dy)
-            if not record and isinstance(layer, _RELEASED):
+            if not record and frees[i]:
                 layer.cache = {}        # consumed: freed now, as autograd frees what a node saved
                 self._released = True
         return dy if need_input_grad else None

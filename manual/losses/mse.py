@@ -24,13 +24,16 @@ class MSELoss:
         self.cache: dict = {}
 
     def forward(self, yhat: np.ndarray, y: np.ndarray) -> np.ndarray:
-        check_pair(yhat, y)
+        if not (type(yhat) is np.ndarray and type(y) is np.ndarray and y.dtype == yhat.dtype
+                and y.shape == yhat.shape):
+            check_pair(yhat, y)         # the full check only to name what is wrong
         diff = yhat - y
         self.cache = {"diff": diff}
         sq = diff * diff
+        if self.reduction == "mean":    # sq.mean() as NumPy computes it (sum, / the count as intp, cast back)
+            total = np.add.reduce(sq, axis=None)
+            return total.dtype.type(total / np.intp(sq.size))
         half = yhat.dtype.type(0.5)
-        if self.reduction == "mean":
-            return sq.mean()
         if self.reduction == "none":
             return sq
         total = sq.sum()
@@ -43,6 +46,8 @@ class MSELoss:
     def backward(self, grad: np.ndarray | None = None) -> np.ndarray:
         diff = self.cache["diff"]
         t = diff.dtype.type
+        if self.reduction == "mean":
+            return t(2) * diff / t(diff.size)
         if self.reduction == "half_sum":
             return diff.copy()
         if self.reduction in ("half_mean", "half_sum_mean"):
@@ -50,7 +55,7 @@ class MSELoss:
         two = t(2)
         if self.reduction == "none":
             return two * diff if grad is None else two * diff * grad
-        return two * diff / t(diff.size) if self.reduction == "mean" else two * diff
+        return two * diff
 
     def describe(self) -> str:
         return f"MSE({self.reduction})"

@@ -42,12 +42,12 @@ class SGD(Optimizer):
     def step(self, net) -> None:
         if not self.plain:
             return super().step(net)
-        grads, scratch = net.grads, self._scratch
+        grads, scratch, lr = net.grads, self._scratch, float(self.lr)   # (a scheduler may set a NumPy float)
         for name, p in net.params.items():
             lr_g = scratch.get(name)
             if lr_g is None or lr_g.shape != p.shape or lr_g.dtype != p.dtype:
                 lr_g = scratch[name] = np.empty_like(p)
-            np.multiply(grads[name], p.dtype.type(self.lr), out=lr_g)   # lr * grad, the same product, kept array
+            np.multiply(grads[name], lr, out=lr_g)  # lr * grad (lr a Python float: cast to p's dtype, NEP 50)
             p -= lr_g
 
     def update(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:

@@ -215,3 +215,52 @@ def test_training_backward_frees_the_caches_and_refuses_a_second_backward():
     net.forward(X)                                   # a recording backward keeps the caches (gradcheck reads them)
     net.backward(dy)
     assert all(layer.cache for layer in net.layers)
+
+
+class WrapperMSE(manual.MSELoss):
+    """MSELoss('mean') as it was written with NumPy's wrappers: sq.mean() and 2 * diff / N."""
+
+    def forward(self, yhat, y):
+        diff = yhat - y
+        self.cache = {"diff": diff}
+        return (diff * diff).mean()
+
+
+@pytest.mark.parametrize("system, dtype", [c for c in seed_cases() if c.values[0].loss == "mse"])
+def test_mse_mean_without_wrappers_is_bit_identical_to_ndarray_mean(system, dtype):
+    data = system.data.astype(dtype)
+    values = []
+    for loss in (manual.MSELoss(), WrapperMSE()):
+        net = system.build(dtype)
+        trainer = ManualTrainer(net, loss, manual.SGD(system.lr))
+        with np.errstate(all="ignore"):
+            values.append([np.float64(trainer.step(*data.batch(k))).tobytes() for k in range(10)])
+        values.append(net.get_params())
+    assert values[0] == values[2], f"{system.key}: losses differ"
+    assert_same_bytes(values[1], values[3], where=f"{system.key} MSELoss vs ndarray.mean")
+
+
+@pytest.mark.parametrize("lr", [0.1, np.float64(0.1), np.float32(0.1)], ids=["float", "np.float64", "np.float32"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sgd_learning_rate_of_any_float_type_rounds_as_the_parameters_dtype(lr, dtype):
+    """A scheduler may leave a NumPy float in opt.lr: the product is still lr cast to p's dtype, times grad."""
+    rng = np.random.RandomState(0)
+    nets = [manual.init_torch_default(manual.build_mlp([3, 5, 2], "relu", dtype=dtype), np.random.RandomState(1))
+            for _ in range(2)]
+    X, dy = rng.randn(4, 3).astype(dtype), rng.randn(4, 2).astype(dtype)
+    fast, slow = manual.SGD(0.5), TemporarySGD(0.5)
+    fast.lr = slow.lr = lr
+    for net, opt in zip(nets, (fast, slow)):
+        net.forward(X)
+        net.backward(dy)
+        opt.step(net)
+    assert_same_bytes(nets[0].get_params(), nets[1].get_params(), f"lr {type(lr).__name__}")
+
+
+def test_grads_are_named_as_state_dict_names_them():
+    net = manual.init_torch_default(manual.build_mlp([3, 4, 4, 2], "tanh"), np.random.RandomState(0))
+    net.forward(np.ones((2, 3)))
+    net.backward(np.ones((2, 2)))
+    want = {f"{i}.{k}": v for i, layer in enumerate(net.layers) for k, v in layer.grads.items()}
+    assert list(net.grads) == list(want) == list(net.params)
+    assert all(net.grads[k] is want[k] for k in want)
