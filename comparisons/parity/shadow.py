@@ -32,7 +32,7 @@ from torch_ref.weights import to_manual_layout
 from ..compare import TensorDiff, compare_arrays
 from .rounding import allowance, step_bounds, unit_roundoff
 from .shadow_layers import carry_layer_state
-from .trainers import plain_sgd, sgd_step_by_hand
+from .trainers import direct_layers, forward, plain_sgd, sgd_step_by_hand
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
 STEP_ULPS = 32.0            # a stateful update's step: ~10 rounded operations on its size, on each side, with margin
@@ -66,6 +66,7 @@ class ShadowCheck:
         self.torch_opt = mirror_optimizer(opt, self.model) if self.plain else None
         self.by_hand = self.torch_opt is not None and plain_sgd(self.torch_opt)   # (trainers.py), decided once
         self.tparams = dict(self.model.named_parameters())
+        self.layers = direct_layers(self.model)       # layer.forward in turn, without nn.Module.__call__ (no hooks)
         arrays = {n: p.detach().numpy() for n, p in self.tparams.items()}    # which arrays are transposed, once
         self.transposed = {n: to_manual_layout(n, a, self.model) is not a for n, a in arrays.items()}
         self.u = unit_roundoff(net.dtype)
@@ -97,7 +98,7 @@ class ShadowCheck:
                 p.grad = None                      # what opt.zero_grad(set_to_none=True) does
         else:
             opt.zero_grad(set_to_none=True)
-        value = self.loss_fn(self.model(to_tensor(X)), target_tensor(y))
+        value = self.loss_fn(forward(self.model, self.layers, to_tensor(X)), target_tensor(y))
         value.backward()
         grads = {n: self._manual_copy(n, p.grad) for n, p in self.tparams.items()}
         if by_hand:

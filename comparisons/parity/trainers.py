@@ -68,6 +68,31 @@ def plain_sgd(opt: torch.optim.Optimizer) -> bool:
                and all(p.device.type == "cpu" for p in g["params"]) for g in opt.param_groups)
 
 
+def direct_layers(model: torch.nn.Module) -> list[torch.nn.Module] | None:
+    """The layers of an nn.Sequential whose forward may be called directly, layer.forward(x) in turn, when no
+    forward or backward hook is registered on them or globally (then module(x) adds nothing to it: the same
+    ops, the same values, without nn.Module.__call__'s hook machinery, ~10 us a layer); else None."""
+    from torch.nn.modules import module as _module
+
+    if type(model) is not torch.nn.Sequential or any(
+            getattr(_module, f"_global_{kind}", None) for kind in ("forward_hooks", "forward_pre_hooks",
+                                                                   "backward_hooks", "backward_pre_hooks")):
+        return None
+    layers = list(model)
+    hooked = any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks
+                 or len(m._modules) for m in layers)
+    return None if hooked else layers
+
+
+def forward(model: torch.nn.Module, layers: list[torch.nn.Module] | None, x: torch.Tensor) -> torch.Tensor:
+    """model(x); with `layers` (direct_layers(model)), each layer's forward in turn: the same ops."""
+    if layers is None:
+        return model(x)
+    for layer in layers:
+        x = layer.forward(x)
+    return x
+
+
 def sgd_step_by_hand(opt: torch.optim.SGD) -> None:
     """torch.optim.SGD's single-tensor step for a plain_sgd(opt): p.add_(grad, alpha=-lr), params without a
     gradient skipped, as opt.step() does it (same kernel, same values, bit for bit)."""
@@ -86,13 +111,15 @@ class TorchTrainer:
     With `by_hand` (the default) a plain torch.optim.SGD (no momentum, weight decay, maximize; CPU tensors) is
     stepped as its single-tensor path steps it, p.add_(p.grad, alpha=-lr) under no_grad, without the
     optimizer's per-step machinery (hooks, profiler record, grad lists): bit-identical to opt.step()
-    (tests/comparisons/test_trajectory.py), and cheaper on a seed-sized net. Whether the optimizer qualifies is
-    decided here, once (its lr is read at every step, so an lr scheduler still works). by_hand=False always
-    calls opt.step() (the benchmark's torch eager)."""
+    (tests/comparisons/test_trajectory.py), and cheaper on a seed-sized net; an nn.Sequential without hooks
+    then runs its layers' forward directly (direct_layers). Whether the optimizer and the model qualify is
+    decided here, once (its lr is read at every step, so an lr scheduler still works; a hook registered later
+    is not seen). by_hand=False always calls opt.step() and model(x) (the benchmark's torch eager)."""
 
     def __init__(self, model: torch.nn.Module, loss_fn, opt: torch.optim.Optimizer, by_hand: bool = True):
         self.model, self.loss_fn, self.opt = model, loss_fn, opt
         self.by_hand = by_hand and plain_sgd(opt)      # decided once: the options do not change during a run
+        self._layers = direct_layers(model) if by_hand else None
         self._named = list(model.named_parameters())
         arrays = {n: t.detach().numpy() for n, t in self._named}   # which arrays manual keeps transposed, once
         self._transposed = {n: to_manual_layout(n, a, model) is not a for n, a in arrays.items()}
@@ -118,7 +145,7 @@ class TorchTrainer:
                     p.grad = None                          # what opt.zero_grad(set_to_none=True) does
         else:
             self.opt.zero_grad(set_to_none=True)
-        value = self.loss_fn(self.model(to_tensor(X).to(dt)), target_tensor(y, dt))
+        value = self.loss_fn(forward(self.model, self._layers, to_tensor(X).to(dt)), target_tensor(y, dt))
         value.backward()
         if by_hand:
             sgd_step_by_hand(self.opt)
