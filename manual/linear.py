@@ -16,8 +16,8 @@ class Linear:
     """
 
     def __init__(self, fan_in: int, fan_out: int, *, dtype=np.float64):
-        if int(fan_in) < 1 or int(fan_out) < 1:
-            raise ShapeError(f"Linear sizes must be positive, got {fan_in}->{fan_out}")
+        if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in (fan_in, fan_out)):
+            raise ShapeError(f"Linear sizes must be positive ints, got {fan_in!r}->{fan_out!r}")  # not 2.5 -> 2
         self.fan_in, self.fan_out = int(fan_in), int(fan_out)
         dt = as_float_dtype(dtype)
         self.params = {"weight": np.zeros((self.fan_in, self.fan_out), dt), "bias": np.zeros(self.fan_out, dt)}

@@ -20,8 +20,8 @@ def check_pair(yhat: np.ndarray, y: np.ndarray) -> None:
     check_array("prediction", yhat, finite=False)
     check_array("target", y, dtype=yhat.dtype, finite=False)
     if yhat.shape != y.shape:
-        raise ShapeError(f"prediction has shape {yhat.shape} but target has shape {y.shape}; "
-                         f"they must match exactly (a (N,1) vs (N,) pair broadcasts to (N,N))")
+        raise ShapeError(f"target size {y.shape} is not the input size (the prediction's) {yhat.shape}: they must "
+                         f"match exactly (nothing is broadcast: a (N,1) vs (N,) pair would become (N,N))")
 
 
 class ElementwiseLoss:

@@ -25,7 +25,8 @@ class BCELoss:
     def forward(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
         check_pair(p, y)
         if not ((p >= 0) & (p <= 1)).all():  # written so that NaN fails too
-            raise ShapeError("BCELoss needs probabilities in [0, 1] (no NaN): put a sigmoid on the output layer")
+            raise ShapeError("all elements of input should be between 0 and 1 (no NaN): BCELoss takes probabilities, "
+                             "so put a sigmoid on the output layer (or use BCEWithLogitsLoss on the logits)")
         t = p.dtype.type
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), t(-100))

@@ -22,10 +22,14 @@ def check_index_targets(y: np.ndarray, n: int, classes: int, ignore_index: int) 
     """(N,) integer class indices in [0, C), or ignore_index; a named error otherwise."""
     check_array("target", y, finite=False)
     if y.dtype.kind not in "iu":
-        raise DTypeError(f"class-index targets must be an integer array, got dtype {y.dtype} "
+        raise DTypeError(f"class-index target dtype is {y.dtype}: class indices must be an integer array "
                          f"(probability targets are float arrays of shape (N, C))")
+    if y.ndim != 1:
+        raise ShapeError(f"class-index targets have shape {y.shape}, expected ({n},): a 1D target of one class "
+                         "index per sample (for probabilities give float targets of shape (N, C))")
     if y.shape != (n,):
-        raise ShapeError(f"class-index targets have shape {y.shape}, expected ({n},) for {n} samples")
+        raise ShapeError(f"class-index targets have shape {y.shape}, expected ({n},): input batch_size ({n}) does "
+                         f"not match target batch_size ({y.shape[0]})")
     bad = (y != ignore_index) & ((y < 0) | (y >= classes))
     if bad.any():
         i = int(np.argmax(bad))
@@ -115,7 +119,7 @@ class CrossEntropyLoss(_ClassLoss):
     def forward(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         self._check_input(x)
         logp = log_softmax(x)
-        if y.dtype.kind == "f":
+        if y.dtype.kind == "f" and y.ndim == 2:      # a float (N,) is class indices in the wrong dtype
             G, den = self._probability_targets(x, y)
         else:
             G, den = self._index_targets(x, y)
