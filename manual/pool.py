@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ParityInputError, ShapeError
-from .validate import as_float_dtype, check_array
+from .errors import DTypeError, ParityInputError, ShapeError
+from .validate import FLOAT_DTYPES, check_array
 from .windows import add_windows, check_nchw, crop, effective, out_size, pad, pair, window_view
 
 
@@ -39,7 +39,8 @@ class _Pool2d:
     def _windows(self, x: np.ndarray, fill: float) -> np.ndarray:
         """(N, C, OH, OW, KH, KW) view of x padded with `fill` (ceil_mode's overhang too)."""
         check_nchw(self.name, x)
-        as_float_dtype(x.dtype)
+        if x.dtype not in FLOAT_DTYPES:
+            raise DTypeError(f"{self.name} input has dtype {x.dtype}: use float32 or float64")
         out = self.output_shape(x.shape)[2:]
         xp = pad(x, self.padding, fill, out, self.stride, effective(self.kernel_size, self.dilation))
         self.cache = {"x_shape": x.shape, "padded_shape": xp.shape}

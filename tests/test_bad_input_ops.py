@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -47,7 +48,8 @@ def losses(name: str, yhat: np.ndarray, y: np.ndarray, **kwargs) -> tuple:
 
 
 def layers(make_manual, make_torch, x: np.ndarray) -> tuple:
-    """(manual's, torch's) forward of a fresh layer (torch's in float64) on x."""
+    """(manual's, torch's) forward of a fresh layer (torch's in float64) on x. In a loop, give the makers as
+    functools.partial, not lambdas, which would all see the loop's last class."""
     return lambda: make_manual().forward(x), lambda: make_torch().double()(T(x))
 
 
@@ -131,15 +133,15 @@ BOTH_REFUSE = [
          ParityInputError, ("non-positive stride is not supported",), id="Conv2d-stride-0"),
     case((lambda: Conv2d(3, 4, 3, padding=-1), lambda: nn.Conv2d(3, 4, 3, padding=-1)(torch.ones(1, 3, 5, 5))),
          ParityInputError, ("negative padding is not supported",), id="Conv2d-padding-negative"),
-    *[case(layers(lambda: mine(5), lambda: theirs(5), IMAGES), ShapeError,
+    *[case(layers(partial(mine, 5), partial(theirs, 5), IMAGES), ShapeError,
            ("Given input size: (3x4x4). Calculated output size: (3x0x0). Output size is too small",),
            id=f"{mine.__name__}-kernel-over-input") for mine, theirs in ((MaxPool2d, nn.MaxPool2d),
                                                                           (AvgPool2d, nn.AvgPool2d))],
-    *[case(layers(lambda: mine(5, padding=1), lambda: theirs(5, padding=1), IMAGES[:, :, :2, :2].copy()), ShapeError,
+    *[case(layers(partial(mine, 5, padding=1), partial(theirs, 5, padding=1), IMAGES[:, :, :2, :2].copy()), ShapeError,
            ("Given input size: (3x2x2). Calculated output size: (3x0x0). Output size is too small",),
            id=f"{mine.__name__}-kernel-over-padded-input") for mine, theirs in ((MaxPool2d, nn.MaxPool2d),
                                                                                  (AvgPool2d, nn.AvgPool2d))],
-    *[case((lambda: mine(2, padding=2), lambda: theirs(2, padding=2)(torch.ones(1, 1, 4, 4))), ParityInputError,
+    *[case((partial(mine, 2, padding=2), lambda t=theirs: t(2, padding=2)(torch.ones(1, 1, 4, 4))), ParityInputError,
            ("pad should be at most half of effective kernel size, but got pad=",), id=f"{mine.__name__}-padding")
       for mine, theirs in ((MaxPool2d, nn.MaxPool2d), (AvgPool2d, nn.AvgPool2d))],
     case(layers(lambda: manual.Linear(3, 2), lambda: nn.Linear(3, 2), LOGITS[:, :2].copy()), ShapeError, ("shape",),
@@ -191,6 +193,9 @@ ONLY_MANUAL_REFUSES = [   # torch takes these (broadcasting, promoting, or keepi
     case(optimizers("SGD", momentum=NAN), ParityInputError, ("Invalid momentum value: nan",), id="SGD-momentum-nan"),
     case((lambda: Dropout(NAN), lambda: nn.Dropout(NAN)), ParityInputError,
          ("dropout probability has to be between 0 and 1, but got nan",), id="Dropout-p-nan"),
+    *[case(layers(partial(mine, 2), partial(theirs, 2), np.ones((1, 1, 4, 4), np.int64)), DTypeError,
+           (f"{mine.name} input has dtype int64: use float32 or float64",), id=f"{mine.__name__}-int-input")
+      for mine, theirs in ((MaxPool2d, nn.MaxPool2d), (AvgPool2d, nn.AvgPool2d))],
 ]
 
 
