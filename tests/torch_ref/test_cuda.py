@@ -74,20 +74,24 @@ def test_cuda_mirror_trains_50_steps_as_numpy_in_float64(name):
     assert report.passed and report.steps_run == 50 and report.max_rel() < 1e-12, str(report)
 
 
-@CUDA
-def test_cuda_float32_step_runs_without_tf32_even_when_it_is_on():
+@pytest.fixture
+def tf32_on():
+    """TF32 allowed for cuBLAS and cuDNN during the test (the flags as they were afterwards); yields the flags."""
     flags = (torch.backends.cuda.matmul, torch.backends.cudnn)
     saved = [f.allow_tf32 for f in flags]
-    try:
-        for f in flags:
-            f.allow_tf32 = True
-        net, loss, X, y = cnn(np.float32)
-        report = compare_step(net, loss, X, y, device="cuda")
-        assert report.passed, str(report)
-        assert all(f.allow_tf32 for f in flags)           # restored
-    finally:
-        for f, value in zip(flags, saved):
-            f.allow_tf32 = value
+    for f in flags:
+        f.allow_tf32 = True
+    yield flags
+    for f, value in zip(flags, saved):
+        f.allow_tf32 = value
+
+
+@CUDA
+def test_cuda_float32_step_runs_without_tf32_even_when_it_is_on(tf32_on):
+    net, loss, X, y = cnn(np.float32)
+    report = compare_step(net, loss, X, y, device="cuda")
+    assert report.passed, str(report)
+    assert all(f.allow_tf32 for f in tf32_on)           # restored
 
 
 # ---- the plumbing, on the CPU -----------------------------------------------------------------------------------
@@ -160,21 +164,13 @@ def test_a_model_on_meta_or_on_two_devices_is_named():
         compare_step(net, loss, X, y, model=split)
 
 
-def test_ieee_float32_turns_tf32_off_on_cuda_only_and_restores_it():
-    flags = (torch.backends.cuda.matmul, torch.backends.cudnn)
-    saved = [f.allow_tf32 for f in flags]
-    try:
-        for f in flags:
-            f.allow_tf32 = True
-        with ieee_float32("cpu"), ieee_float32(None):
-            assert all(f.allow_tf32 for f in flags)
-        with pytest.raises(KeyError), ieee_float32(torch.device("cuda")):   # only flags: no GPU needed
-            assert not any(f.allow_tf32 for f in flags)
-            raise KeyError("inside")
-        assert all(f.allow_tf32 for f in flags)
-    finally:
-        for f, value in zip(flags, saved):
-            f.allow_tf32 = value
+def test_ieee_float32_turns_tf32_off_on_cuda_only_and_restores_it(tf32_on):
+    with ieee_float32("cpu"), ieee_float32(None):
+        assert all(f.allow_tf32 for f in tf32_on)
+    with pytest.raises(KeyError), ieee_float32(torch.device("cuda")):   # only flags: no GPU needed
+        assert not any(f.allow_tf32 for f in tf32_on)
+        raise KeyError("inside")
+    assert all(f.allow_tf32 for f in tf32_on)
 
 
 def test_torch_device_defaults_to_the_cpu():
