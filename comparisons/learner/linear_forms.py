@@ -6,6 +6,7 @@ dx(delta, params, dW) for reference.Knobs.dx, offered where the shapes let the c
     delta                W left out (fan_in == fan_out)
     delta @ W_j.T        another layer's W of the same shape (a list indexed one off)
     delta @ dW.T         the weight's gradient used in place of the weight
+    delta @ (W - lr dW).T  W already updated this step (stale; a step_fn only, label stale_weights)
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .labels import STALE_WEIGHTS, WRONG_LINEAR_BACKWARD
 from .spec import LearnerSpec
 
 Dx = Callable[[np.ndarray, list, np.ndarray], np.ndarray]
@@ -21,21 +23,25 @@ Dx = Callable[[np.ndarray, list, np.ndarray], np.ndarray]
 
 @dataclass(frozen=True)
 class DxForm:
-    """One wrong dL/dx of Linear k: its key, how it reads, dx(delta, params, dW)."""
+    """One wrong dL/dx of Linear k: its key, how it reads, dx(delta, params, dW), the label it earns."""
 
     key: str
     text: str
     dx: Dx
+    label: str = WRONG_LINEAR_BACKWARD
 
 
 def _w(params, j: int) -> np.ndarray:
     return np.asarray(params[j][0], np.float64)
 
 
-def dx_forms(spec: LearnerSpec, k: int) -> list[DxForm]:
-    """The wrong dL/dx forms of Linear k (k >= 1) that run with its shapes."""
+def dx_forms(spec: LearnerSpec, k: int, lr: float | None = None) -> list[DxForm]:
+    """The wrong dL/dx forms of Linear k (k >= 1) that run with its shapes; with the lr of a step, the stale W."""
     n_in, n_out = spec.sizes[k], spec.sizes[k + 1]
-    out = [DxForm("dW", "delta @ dW.T: the weight's gradient in place of the weight",
+    out = [] if lr is None else [DxForm("stale", f"delta @ (W - lr*dW).T: W already updated by this step (lr {lr:g}) "
+                                                 "before the delta is sent back through it",
+                                        lambda d, params, dW: d @ (_w(params, k) - lr * dW).T, STALE_WEIGHTS)]
+    out += [DxForm("dW", "delta @ dW.T: the weight's gradient in place of the weight",
                   lambda d, params, dW: d @ dW.T)]
     if n_in == n_out:
         out.insert(0, DxForm("no_transpose", "delta @ W: W not transposed (square, so the shape hides it)",

@@ -21,14 +21,16 @@ import numpy as np
 
 from .derivative_forms import fitted_forms, wrong_forms
 from .hypotheses import Candidate, Observation, Tensor, probes_text, tensor_error
-from .labels import WRONG_ACTIVATION_DERIVATIVE, WRONG_LINEAR_BACKWARD, produces
+from .labels import (MISSING_OUTPUT_ACTIVATION_DERIVATIVE, STALE_WEIGHTS, WRONG_ACTIVATION_DERIVATIVE,
+                     WRONG_LINEAR_BACKWARD, produces)
 from .linear_forms import dx_forms
 from .mutants import derivative_texts
 from .reference import Knobs, Pass, backprop
 from ..report import Diagnosis
 from .spec import LearnerSpec
 
-produces(__name__, WRONG_ACTIVATION_DERIVATIVE, WRONG_LINEAR_BACKWARD)
+produces(__name__, WRONG_ACTIVATION_DERIVATIVE, WRONG_LINEAR_BACKWARD, MISSING_OUTPUT_ACTIVATION_DERIVATIVE,
+         STALE_WEIGHTS)
 POINTS = 4   # points of f'_implied shown
 
 
@@ -90,6 +92,10 @@ def _tested(spec, obs, options: list[Knobs], tensors, rtol) -> tuple[int | None,
         if ok:
             return i, f"switched on, it reproduces your numbers to rel {err:.0e} on every probe ({probes_text(obs)})"
         worst = min(worst, err)
+    single = [o for o in obs if o.probe.N == 1]
+    if single and any(_fit(spec, single, knobs, tensors, rtol)[0] for knobs in options):
+        return None, (f"it reproduces every number below on N=1, not on N > 1 (rel {worst:.1e}): your update also "
+                      "depends on the batch (one step per sample, or a sum over the batch missing)")
     return None, (f"it reproduces your dL/dz there on N=1, but not every number below on every probe (rel "
                   f"{worst:.1e}): there is more below")
 
@@ -112,8 +118,9 @@ def _activation_diagnosis(jn: Junction, obs, tensors, rtol) -> tuple[Diagnosis, 
                 continue
             also = [j for j in (groups[fit] if fit is not None else []) if j != k]
             where = spec.act_label(k) + "".join(f", and the same in {spec.act_label(j)}" for j in reversed(also))
-            return Diagnosis(WRONG_ACTIVATION_DERIVATIVE, f"{where}: f' taken as {form.text} (right: "
-                                                          f"{derivative_texts(chosen)[0]})",
+            left_out = k == spec.n_linear - 1 and form.key == "other:identity"
+            return Diagnosis(MISSING_OUTPUT_ACTIVATION_DERIVATIVE if left_out else WRONG_ACTIVATION_DERIVATIVE,
+                             f"{where}: f' taken as {form.text} (right: {derivative_texts(chosen)[0]})",
                              f"{_where(jn)}; {evidence}\n{jn.table()}"), fit is not None
     return None
 
@@ -123,12 +130,16 @@ def _dx_diagnosis(jn: Junction, obs, tensors, rtol) -> tuple[Diagnosis, bool] | 
     spec, k = jn.spec, jn.k
     params = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in jn.one.probe.params]
     dW = jn.ref.grads[k + 1][0]
-    for form in dx_forms(spec, k + 1):
+    for form in dx_forms(spec, k + 1, jn.one.lr):
         if jn.error(form.dx(jn.ref.deltas[k + 1], params, dW)[0] * jn.ref.derivs[k][0]) <= rtol:
-            every = {j: f.dx for j in range(1, k + 2) for f in dx_forms(spec, j) if f.key == form.key}
-            fit, evidence = _tested(spec, obs, [Knobs(dx=every), Knobs(dx={k + 1: form.dx})], tensors, rtol)
-            return Diagnosis(WRONG_LINEAR_BACKWARD, f"{spec.layer_label(k + 1)}: the dL/dx its backward sends down "
-                                                    f"is {form.text}, not delta @ W.T",
+            if form.key == "stale":   # each probe's own lr: the reference's stale update
+                options = [Knobs(stale=True)]
+            else:
+                every = {j: f.dx for j in range(1, k + 2) for f in dx_forms(spec, j) if f.key == form.key}
+                options = [Knobs(dx=every), Knobs(dx={k + 1: form.dx})]
+            fit, evidence = _tested(spec, obs, options, tensors, rtol)
+            return Diagnosis(form.label, f"{spec.layer_label(k + 1)}: the dL/dx its backward sends down "
+                                         f"is {form.text}, not delta @ W.T",
                              f"{_where(jn)}; {evidence}"), fit is not None
     return None
 
@@ -141,13 +152,31 @@ def _where(jn: Junction) -> str:
             f"{spec.layer_label(k)}, just below {spec.act_label(k)}")
 
 
-def _unknown_form(jn: Junction, tensors) -> Diagnosis:
+def _negative_units(jn: Junction, rtol: float) -> int:
+    """How many units imply f' < 0 beyond tolerance where the activation's f' is never negative (0 if it can be)."""
+    grid = np.linspace(-30.0, 30.0, 6001)
+    if jn.spec.act(jn.k).from_z(grid).min() < 0:
+        return 0
+    u, d = jn.upstream, jn.delta
+    return int(np.count_nonzero((d * u < 0) & (np.abs(d) > rtol * jn.one.scale((jn.k, 1)))))
+
+
+def _unknown_form(jn: Junction, tensors, rtol: float) -> Diagnosis:
+    """No form fits: the label stands with the layer; an implied f' below zero, where the activation's f' never
+    is, points first at the Linear above (a W updated before use, another array in its place)."""
     spec, k = jn.spec, jn.k
     right = derivative_texts(spec.act(k))[0]
+    above, table = spec.layer_label(k + 1), jn.table()
     label = WRONG_LINEAR_BACKWARD if spec.act_name(k) == "identity" else WRONG_ACTIVATION_DERIVATIVE
-    return Diagnosis(label, f"{spec.act_label(k)}: f' is not a known form (right: {right})",
-                     f"{_where(jn)}; no known wrong f' fits, nor a known wrong dL/dx of {spec.layer_label(k + 1)} "
-                     f"(which would look the same)\n{jn.table()}")
+    summary = f"{spec.act_label(k)}: f' is not a known form (right: {right})"
+    if negative := _negative_units(jn, rtol):
+        return Diagnosis(label, f"{summary}; the f' your numbers imply is negative at {negative} of {jn.z.size} "
+                                f"units, which no f' of {spec.act_label(k)} is",
+                         f"{_where(jn)}; outside the range of the derivative, so look first at the dL/dx sent down "
+                         f"by {above} (delta @ W.T: a W updated before it is used, another array in its place), "
+                         f"then at f'\n{table}")
+    return Diagnosis(label, summary, f"{_where(jn)}; no known wrong f' fits, nor a known wrong dL/dx of {above} "
+                                     f"(which would look the same)\n{table}")
 
 
 def _junction_diagnosis(jn: Junction, obs, tensors, rtol) -> tuple[Diagnosis, bool] | None:
@@ -155,7 +184,7 @@ def _junction_diagnosis(jn: Junction, obs, tensors, rtol) -> tuple[Diagnosis, bo
     if jn.k == jn.spec.n_linear - 1:
         return _activation_diagnosis(jn, obs, below, rtol) if jn.spec.output != "identity" else None
     return (_activation_diagnosis(jn, obs, below, rtol) or _dx_diagnosis(jn, obs, below, rtol)
-            or (_unknown_form(jn, below), False))
+            or (_unknown_form(jn, below, rtol), False))
 
 
 def localised_diagnoses(spec: LearnerSpec, obs: list[Observation], tensors: list[Tensor], *, rtol: float,

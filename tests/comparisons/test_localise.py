@@ -255,3 +255,55 @@ def test_nothing_is_localised_without_an_n1_probe():
     yours = [(2 * dW, 2 * db) for dW, db in ref]
     obs = [Observation(p, yours, ref, [(1.0, 1.0)] * 3)]
     assert p.N == 3 and localised_diagnoses(s, obs, [(0, 0), (0, 1)], rtol=1e-7) == {}
+
+
+# ---- a step_fn that steps once per sample (as Nielsen-style and video-tutorial code does) -----------------
+def per_sample_step(*, stale: bool, output_derivative: bool = True):
+    """Row-major sigmoid net, half_sum loss, one SGD step per sample in order; stale: the delta of the hidden
+    layer is sent back through the output W already updated; output_derivative False: delta_o = o - t."""
+    def step_fn(params, X, y, lr):
+        (W0, b0), (W1, b1) = [(W.copy(), b.copy()) for W, b in params]
+        for x, t in zip(X, y):
+            h = sigmoid(x @ W0 + b0)
+            o = sigmoid(h @ W1 + b1)
+            d1 = (o - t) * (o * (1 - o) if output_derivative else 1.0)
+            W1_old = W1.copy()
+            W1 -= lr * np.outer(h, d1)
+            b1 -= lr * d1
+            d0 = d1 @ (W1 if stale else W1_old).T * h * (1 - h)
+            W0 -= lr * np.outer(x, d0)
+            b0 -= lr * d0
+        return [(W0, b0), (W1, b1)]
+    return step_fn
+
+
+SIGMOID_NET = dict(sizes=[3, 6, 2], activations="sigmoid", output="sigmoid", loss="half_sum", lr=0.1, steps=2)
+
+
+def test_stale_weights_in_a_per_sample_step_are_named_stale_weights():
+    """Batch-dependent by design (a step per sample): on N=1 the delta is the stale one, never 'not a known form'."""
+    assert {f.diagnosis.label for f in torch_findings(comparisons.check_step_fn(
+        per_sample_step(stale=False), **SIGMOID_NET))} == {"batch_dependent"}
+    report = comparisons.check_step_fn(per_sample_step(stale=True), **SIGMOID_NET)
+    assert report.diagnosis.label == "stale_weights", str(report)
+    text = str(report)
+    assert "delta @ (W - lr*dW).T: W already updated by this step" in text
+    assert "reproduces every number below on N=1, not on N > 1" in text
+
+
+def test_an_output_derivative_left_out_keeps_its_label_when_the_step_is_per_sample():
+    report = comparisons.check_step_fn(per_sample_step(stale=True, output_derivative=False), **SIGMOID_NET)
+    assert report.diagnosis.label == "missing_output_activation_derivative", str(report)
+    assert "layer 3 (Sigmoid): f' taken as 1 everywhere" in str(report)
+
+
+def test_an_implied_derivative_below_zero_points_at_the_linear_above():
+    """f'_implied < 0 where sigmoid' > 0 everywhere: said so, and the dL/dx of the Linear above is named first."""
+    report = comparisons.check_grad_fn(learner("sigmoid", RIGHT["sigmoid"], dx=lambda d, p, k: d @ (p[k][0] ** 2).T),
+                                       **NET, activations="sigmoid")
+    assert report.diagnosis.label == "wrong_activation_derivative", str(report)
+    text = str(report)
+    assert "the f' your numbers imply is negative at" in text and "which no f' of layer 3 (Sigmoid) is" in text
+    assert "look first at the dL/dx sent down by layer 4 (Linear 4->2)" in text
+    assert "negative at" not in str(comparisons.check_grad_fn(learner("sigmoid", lambda z, a: a * a), **NET,
+                                                               activations="sigmoid"))
