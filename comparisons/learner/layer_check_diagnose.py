@@ -41,6 +41,9 @@ def shape_diagnosis(op: LayerOp, probe: LayerProbe, name: str, got: tuple, want:
                                       "dx_pad[:, :, pad:-pad, pad:-pad] (when pad > 0)")
     if len(got) == 2 and got == want[::-1]:
         return Diagnosis(TRANSPOSED, f"{grad} has shape {got}, the transpose of {want}")
+    if len(want) == 1 and got == (1,) + want and n > 1:
+        return Diagnosis(BAD_SHAPE, f"{grad} has shape {got}, not {name}'s {want}: summed over the batch with "
+                                      f"keepdims=True; use .sum(axis=0) without keepdims (or reshape to {want})")
     if len(want) == 1 and len(got) >= 1 and got[0] == n and got[-1] == want[0]:
         return Diagnosis(BIAS_NOT_SUMMED, f"{grad} keeps one row per sample, {got}: sum it over the batch (axis 0)")
     if len(want) == 1 and got in ((), (1,)) and want != (1,):

@@ -89,3 +89,24 @@ def test_assert_and_waivers():
     report = check_layer_fn(affine_forward, affine_backward_db_mean, layer="linear",
                             waivers={"check_backward_matches_torch": "db is averaged on purpose"})
     assert report.passed and report.result("check_backward_matches_torch").status == "waived"
+
+
+def affine_backward_db_keepdims(dout, cache):
+    x, w = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(len(x), -1).T @ dout, dout.sum(axis=0, keepdims=True)
+
+
+def affine_backward_db_unsummed(dout, cache):
+    x, w = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(len(x), -1).T @ dout, dout
+
+
+def test_db_summed_with_keepdims_is_a_bad_shape_never_an_unsummed_bias():
+    """(1, M) for (M,): the sum is there, its shape is not; N = 1's (1, M) alone cannot tell: the others decide."""
+    report = check_layer_fn(affine_forward, affine_backward_db_keepdims, layer="affine")
+    shapes = [f for f in report.findings if f.check == "check_layer_shapes"]
+    assert [f.label for f in shapes] == ["bad_shape"] and "bias_not_summed" not in str(report), str(report)
+    assert "db has shape (1, 5), not b's (5,): summed over the batch with keepdims=True" in str(report)
+    assert "wrong on N=3, x of 3 axes, N=4, square w, N=1\n" in str(report)
+    unsummed = check_layer_fn(affine_forward, affine_backward_db_unsummed, layer="affine")
+    assert [f.label for f in unsummed.findings if f.check == "check_layer_shapes"] == ["bias_not_summed"]
