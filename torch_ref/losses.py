@@ -36,17 +36,18 @@ class ScaledMSELoss(nn.Module):
 
 
 class PerDtype(nn.Module):
-    """A torch loss whose tensor arguments (class weights, pos_weight) must match the input's dtype: built on
-    first use for each dtype."""
+    """A torch loss whose tensor arguments (class weights, pos_weight) must match the input's dtype and device:
+    built on first use for each (dtype, device)."""
 
     def __init__(self, make: Callable[[torch.dtype], nn.Module]):
         super().__init__()
         self.make, self.built = make, {}
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        if x.dtype not in self.built:
-            self.built[x.dtype] = self.make(x.dtype)
-        return self.built[x.dtype](x, y)
+        key = (x.dtype, x.device)
+        if key not in self.built:
+            self.built[key] = self.make(x.dtype).to(x.device)
+        return self.built[key](x, y)
 
 
 OWN_TWINS = {"HalfSumLoss": HalfSumLoss, "ScaledMSELoss": ScaledMSELoss}

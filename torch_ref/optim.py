@@ -18,7 +18,8 @@ _TWINS = {manual.SGD: torch.optim.SGD, manual.Adam: torch.optim.Adam, manual.Ada
 def _state_tensor(key: str, value, name: str, model: nn.Module) -> torch.Tensor:
     if key == "step":
         return torch.tensor(float(value), dtype=torch.get_default_dtype())
-    return torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, value, model))).clone()
+    device = model.get_parameter(name).device        # the parameter's device (a CUDA mirror's state goes there too)
+    return torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, value, model))).clone().to(device)
 
 
 def mirror_optimizer(opt: manual.Optimizer, model: nn.Module) -> torch.optim.Optimizer:
