@@ -40,7 +40,7 @@ def check_running_stats(name, fn, case: LayerCase) -> CheckResult:
     calls = [c for c in usable(case, "forward") if c.config and c.config.get("mode") == "train"]
     if not calls:
         raise Skip("no train-mode forward returned usable values")
-    findings, diffs, used, var_forms = [], [], set(), set()
+    findings, diffs, used = [], [], set()
     for stat in ("running_mean", "running_var"):
         for c in calls:
             want = running_stats(c.probe.arrays, c.probe.config)
@@ -49,8 +49,6 @@ def check_running_stats(name, fn, case: LayerCase) -> CheckResult:
                      for k, v in want.items()}
             ok = [k for k, d in tried.items() if d.passed]
             used.update(ok)
-            if stat == "running_var":
-                var_forms.add(tuple(ok))
             diffs.append(tried[ok[0]] if ok else tried["cs231n"])
             if not ok:
                 findings.append(LearnerFinding(tried["cs231n"], _stats_diagnosis(c, c.probe.config, stat, case.rtol),
@@ -61,7 +59,7 @@ def check_running_stats(name, fn, case: LayerCase) -> CheckResult:
     result = failed(findings, f"running statistics as {conv or 'nobody'}'s convention" if not findings
                     else "running statistics differ")
     result.diffs = diffs
-    if ("torch",) in var_forms:   # running_mean is the same in both conventions: only the variance tells
+    if "torch" in used:
         result.note = "running_var uses the unbiased variance (torch's convention; CS231n's uses np.var, biased)"
     return result
 

@@ -110,39 +110,3 @@ def test_db_summed_with_keepdims_is_a_bad_shape_never_an_unsummed_bias():
     assert "wrong on N=3, x of 3 axes, N=4, square w, N=1\n" in str(report)
     unsummed = check_layer_fn(affine_forward, affine_backward_db_unsummed, layer="affine")
     assert [f.label for f in unsummed.findings if f.check == "check_layer_shapes"] == ["bias_not_summed"]
-
-
-def batchnorm_forward_unbiased(x, gamma, beta, bn_param):
-    """Train mode with the running variance as torch keeps it: momentum * old + (1 - momentum) * x.var(ddof=1)."""
-    m, eps = bn_param["momentum"], bn_param.get("eps", 1e-5)
-    if bn_param["mode"] != "train":
-        return gamma * (x - bn_param["running_mean"]) / np.sqrt(bn_param["running_var"] + eps) + beta, None
-    mu, var = x.mean(0), x.var(0)
-    xhat = (x - mu) / np.sqrt(var + eps)
-    bn_param["running_mean"] = m * bn_param["running_mean"] + (1 - m) * mu
-    bn_param["running_var"] = m * bn_param["running_var"] + (1 - m) * x.var(0, ddof=1)
-    return gamma * xhat + beta, (xhat, gamma, np.sqrt(var + eps))
-
-
-def batchnorm_backward(dout, cache):
-    xhat, gamma, std = cache
-    n, dxhat = len(dout), dout * gamma
-    dx = (n * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)) / (n * std)
-    return dx, (dout * xhat).sum(0), dout.sum(0)
-
-
-def batchnorm_forward_biased(x, gamma, beta, bn_param):
-    out, cache = batchnorm_forward_unbiased(x, gamma, beta, bn_param)
-    if bn_param["mode"] == "train":   # undo the unbiased variance: CS231n's np.var
-        n, m = len(x), bn_param["momentum"]
-        bn_param["running_var"] = bn_param["running_var"] - (1 - m) * x.var(0, ddof=1) / n
-    return out, cache
-
-
-def test_the_unbiased_variance_note_is_read_off_running_var_alone():
-    """running_mean is the same in both conventions: the note comes only when running_var took torch's form."""
-    unbiased = check_layer_fn(batchnorm_forward_unbiased, batchnorm_backward, layer="batchnorm")
-    biased = check_layer_fn(batchnorm_forward_biased, batchnorm_backward, layer="batchnorm")
-    assert unbiased.passed and biased.passed, str(unbiased) + str(biased)
-    assert any("running_var uses the unbiased variance" in n for n in unbiased.notes), str(unbiased)
-    assert not any("unbiased" in n for n in biased.notes), str(biased)
