@@ -93,10 +93,17 @@ def _loss_fn(model, keys: list[str]):
 def check_dict_net(model, *, names: dict | None = None, sizes=None, reg: float = 0.0, dtype=np.float64,
                    seed: int = 0, on_fail: str = "report", waivers: dict | None = None, callback=None) -> LearnerReport:
     """Check model.loss(X, y) -> (loss, grads) (or loss(params, X, y)) against torch; see the module docstring.
-    sizes: [D, H, ..., C], read from model.params' shapes when not given."""
+    sizes: [D, H, ..., C], read from model.params' shapes when not given; a function without names= takes the
+    keys W1, b1, ..., Wn, bn."""
     params = getattr(model, "params", None)
     if not callable(getattr(model, "loss", None)) and not callable(model):
         raise LearnerSpecError(f"expected a model with .loss(X, y) or a function loss(params, X, y), got {model!r}")
+    if not names and not isinstance(params, dict):   # a function: no params to read keys from
+        if sizes is None:
+            raise LearnerSpecError("give sizes=[D, H, ..., C]: a function has no params dict to read sizes or keys "
+                                   "from (its keys are then taken as W1, b1, ..., Wn, bn; other keys: "
+                                   "names={'your_key': '0.weight', ...})")
+        params = {f"{w}{i}": None for i in range(1, len(sizes)) for w in "Wb"}
     keys = list(names) if names else list(params or [])
     pairs = _order(keys, names)
     if sizes is None:

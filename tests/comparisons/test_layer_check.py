@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from comparisons import LearnerSpecError, assert_layer_fn_correct, check_layer_fn
+from comparisons import LearnerSpecError, assert_layer_fn_correct, check_dict_net, check_layer_fn
 
 
 def relu_forward(x):
@@ -110,3 +110,66 @@ def test_db_summed_with_keepdims_is_a_bad_shape_never_an_unsummed_bias():
     assert "wrong on N=3, x of 3 axes, N=4, square w, N=1\n" in str(report)
     unsummed = check_layer_fn(affine_forward, affine_backward_db_unsummed, layer="affine")
     assert [f.label for f in unsummed.findings if f.check == "check_layer_shapes"] == ["bias_not_summed"]
+
+
+def batchnorm_forward_unbiased(x, gamma, beta, bn_param):
+    """Train mode with the running variance as torch keeps it: momentum * old + (1 - momentum) * x.var(ddof=1)."""
+    m, eps = bn_param["momentum"], bn_param.get("eps", 1e-5)
+    if bn_param["mode"] != "train":
+        return gamma * (x - bn_param["running_mean"]) / np.sqrt(bn_param["running_var"] + eps) + beta, None
+    mu, var = x.mean(0), x.var(0)
+    xhat = (x - mu) / np.sqrt(var + eps)
+    bn_param["running_mean"] = m * bn_param["running_mean"] + (1 - m) * mu
+    bn_param["running_var"] = m * bn_param["running_var"] + (1 - m) * x.var(0, ddof=1)
+    return gamma * xhat + beta, (xhat, gamma, np.sqrt(var + eps))
+
+
+def batchnorm_backward(dout, cache):
+    xhat, gamma, std = cache
+    n, dxhat = len(dout), dout * gamma
+    dx = (n * dxhat - dxhat.sum(0) - xhat * (dxhat * xhat).sum(0)) / (n * std)
+    return dx, (dout * xhat).sum(0), dout.sum(0)
+
+
+def batchnorm_forward_biased(x, gamma, beta, bn_param):
+    out, cache = batchnorm_forward_unbiased(x, gamma, beta, bn_param)
+    if bn_param["mode"] == "train":   # undo the unbiased variance: CS231n's np.var
+        n, m = len(x), bn_param["momentum"]
+        bn_param["running_var"] = bn_param["running_var"] - (1 - m) * x.var(0, ddof=1) / n
+    return out, cache
+
+
+def test_the_unbiased_variance_note_is_read_off_running_var_alone():
+    """running_mean is the same in both conventions: the note comes only when running_var took torch's form."""
+    unbiased = check_layer_fn(batchnorm_forward_unbiased, batchnorm_backward, layer="batchnorm")
+    biased = check_layer_fn(batchnorm_forward_biased, batchnorm_backward, layer="batchnorm")
+    assert unbiased.passed and biased.passed, str(unbiased) + str(biased)
+    assert any("running_var uses the unbiased variance" in n for n in unbiased.notes), str(unbiased)
+    assert not any("unbiased" in n for n in biased.notes), str(biased)
+
+
+def three_layer_loss(params, X, y):
+    """A function loss(params, X, y) with CS231n's keys W1, b1, ..., W3, b3: affine-relu-affine-relu-affine-softmax."""
+    hs = [X]
+    for i in (1, 2):
+        hs.append(np.maximum(0, hs[-1] @ params[f"W{i}"] + params[f"b{i}"]))
+    scores = hs[-1] @ params["W3"] + params["b3"]
+    p = np.exp(scores - scores.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    n = len(X)
+    loss = -np.log(p[np.arange(n), y]).mean()
+    d = p
+    d[np.arange(n), y] -= 1
+    d /= n
+    grads = {}
+    for i in (3, 2, 1):
+        grads[f"W{i}"], grads[f"b{i}"] = hs[i - 1].T @ d, d.sum(0)
+        d = d @ params[f"W{i}"].T * (hs[i - 1] > 0)
+    return loss, grads
+
+
+def test_a_dict_net_function_without_names_takes_the_keys_w1_b1():
+    report = check_dict_net(three_layer_loss, sizes=[4, 5, 6, 3])
+    assert report.passed and "params W1/b1, W2/b2, W3/b3" in str(report), str(report)
+    with pytest.raises(LearnerSpecError, match="a function has no params dict to read sizes or keys from"):
+        check_dict_net(three_layer_loss)
