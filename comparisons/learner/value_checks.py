@@ -159,8 +159,14 @@ def _own_ratio(case: Case, first, big, rows, rtol: float) -> Diagnosis | None:
         return None
     fit = RatioFit((first.probe.N, big.probe.N), (None, None), (c_small, c_big))
     k = case.spec.sizes[-1]
+    if c_small < 0 and c_big < 0:
+        size = "" if abs(abs(c_small) - 1) <= rtol and abs(abs(c_big) - 1) <= rtol else " (and of another size)"
+        why = (f"your gradient has the opposite sign of your own loss's gradient{size}: the error taken as "
+               "y - yhat, or a sign lost in backprop, not a reduction")
+    else:
+        why = "so your loss and your gradient use different reductions"
     evidence = (fit.evidence(k, "finite differences of your own loss") + ": your backprop is right but for this "
-                "factor, so your loss and your gradient use different reductions")
+                f"factor, {why}")
     factors = match_factor(fit, case.spec, named_factors(case.spec), rtol)
     if factors:
         f = factors[0]

@@ -276,3 +276,35 @@ def test_a_learner_computing_in_float32_is_judged_at_float32_and_told_so():
 def test_output_defaults_to_identity():
     implicit = comparisons.check_grad_fn(make_grad_fn("tanh"), sizes=[3, 4, 4, 2], activations="tanh", loss="mse")
     assert implicit.passed and "(Linear, Tanh, Linear, Tanh, Linear), loss mse" in str(implicit)
+
+
+def test_a_step_fn_that_writes_into_params_and_then_raises_is_not_said_to_return_none():
+    """'and returned None' only for a call that returned None, not for one that raised after writing."""
+    step_fn = make_step_fn("tanh")
+
+    def writes_then_raises(params, X, y, lr):
+        new = step_fn(params, X, y, lr)
+        for (W, b), (W2, b2) in zip(params, new):
+            W[...], b[...] = W2, b2
+        if len(X) == 1:
+            raise ValueError("no batch of one")
+        return new
+
+    report = comparisons.check_step_fn(writes_then_raises, sizes=[3, 4, 2], activations="tanh", loss="mse", lr=0.1)
+    mutation = [f for f in report.findings if f.label == "mutates_input"]
+    assert mutation and "raised" in report.labels, str(report)
+    assert "step_fn writes into the caller's arrays" in str(report) and "returned None" not in str(report)
+
+
+def test_finite_differences_of_a_negated_gradient_speak_of_its_sign_not_of_reductions():
+    grad_fn = make_grad_fn("tanh")
+
+    def negated(params, X, y):
+        loss, grads = grad_fn(params, X, y)
+        return loss, [(-dW, -db) for dW, db in grads]
+
+    report = comparisons.check_grad_fn(negated, **SQUARE)
+    fd = report.result("check_grad_matches_finite_diff").findings[0]
+    text = f"{fd.diagnosis.summary}\n{fd.diagnosis.evidence}"
+    assert "the opposite sign of your own loss's gradient: the error taken as y - yhat" in text, str(report)
+    assert "different reductions" not in text and "another size" not in text
