@@ -91,3 +91,35 @@ def test_every_layer_has_a_float32_rule_and_a_1_percent_slip_in_log_softmax_fail
     assert report.passed and report.margin >= 2, str(report)
     bad = log_softmax_cnn_run(3, slip=1.01)
     assert bad.first_failure == 0 and bad.findings[0].diff.kind == "grad", str(bad)
+
+
+def _linear_batchnorm(seed: int) -> manual.Sequential:
+    return manual.init_torch_default(manual.Sequential(
+        manual.Linear(3, 5), BatchNorm1d(5), manual.Tanh(), manual.Linear(5, 2)), seed)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_gradient_that_is_zero_in_exact_arithmetic_is_judged_by_its_rounding_bound(seed):
+    """The bias of a Linear feeding BatchNorm1d has dL/db = 0 exactly (BatchNorm's backward removes the batch
+    mean): both sides hold rounding noise (~1e-16) that differs by ~100% of itself. compare_step judges such a
+    tensor by its first-order rounding bound, not by its own magnitude."""
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    report = compare_step(_linear_batchnorm(seed), manual.MSELoss(), X, y)
+    assert report.passed, str(report)
+    bias = next(d for d in report.diffs if d.name == "0.bias")
+    assert abs(bias.torch_value) < 1e-14 and bias.ratio is not None   # judged by the bound
+
+
+def test_a_slip_in_a_zero_gradient_still_fails():
+    net = _linear_batchnorm(0)
+    backward = net.layers[0].backward
+
+    def slipped(dy, *args, **kwargs):
+        dx = backward(dy, *args, **kwargs)
+        net.layers[0].grads["bias"] = net.layers[0].grads["bias"] + 1e-9   # e.g. a mean left in
+        return dx
+    net.layers[0].backward = slipped
+    rng = np.random.default_rng(0)
+    report = compare_step(net, manual.MSELoss(), rng.normal(size=(6, 3)), rng.normal(size=(6, 2)))
+    assert not report.passed and report.findings[0].diff.name == "0.bias", str(report)
