@@ -20,7 +20,7 @@ from ..report import ParityReport
 from ..tolerances import tolerance_for
 from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer, float64_twin
 from .shadow import ShadowCheck
-from .trajectory import TrajectoryReport, compare_trajectory
+from .trajectory import Recording, Replay, TrajectoryReport, add_references, compare_trajectory, record_run
 
 STRIDE = 10
 BLOWUP_STEPS = 100   # after a mismatch, how long to look for both runs going non-finite
@@ -181,18 +181,27 @@ def _predict_torch(trainer):
     return lambda X: np.asarray(trainer.predict(X.astype(np.float64)), np.float64)
 
 
-def run_system(system: SeedSystem, dtype) -> SystemResult:
+def _float64_reference(system: SeedSystem):
+    """The float64 twin a float32 row's drift is measured against, from the row's initial weights."""
+    return float64_twin(system.build(np.float64), system.build(np.float32), system.make_loss(), SGD(system.lr))
+
+
+def run_system(system: SeedSystem, dtype, references: bool = True) -> SystemResult:
+    """One row. A float32 row without `references` is only judged (NumPy run and shadow check): its torch and
+    float64 runs come from reference_run's jobs, joined by add_reference_runs (task_torch is None till then)."""
     dtype = np.dtype(dtype)
     net, loss = system.build(dtype), system.make_loss()
     data = system.data.astype(dtype)
     problems = _check_torch_init(system) if system.torch_code else []
     step0 = compare_step(net, loss, *data.batch(0))
     step0.title = f"{system.key} {dtype}: one forward/backward at the initial weights"
-    ref = _reference(system, net, dtype)
-    ref64 = shadow = None
+    shadow = None
     if dtype == np.float32:   # judged step by step; drift measured against a float64 run from the same weights
-        ref64 = float64_twin(system.build(np.float64), net, system.make_loss(), SGD(system.lr))
         shadow = ShadowCheck(net, loss, SGD(system.lr), layer_of=net.param_layer)
+    else:
+        references = True       # a float64 row compares its two runs step by step: both run here
+    ref = _reference(system, net, dtype) if references else None
+    ref64 = _float64_reference(system) if references and shadow is not None else None
     cand = ManualTrainer(net, loss, SGD(system.lr))
     with np.errstate(all="ignore"):
         traj = compare_trajectory(cand, ref, data.feed(), steps=system.steps, stride=STRIDE,
@@ -200,12 +209,46 @@ def run_system(system: SeedSystem, dtype) -> SystemResult:
                                   layer_of=net.param_layer, title=f"{system.key} {dtype}: trajectory",
                                   rerun=rerun_command(system, dtype))
         result = SystemResult(system.key, dtype, step0, traj, system.task(_predict_manual(net)),
-                              system.task(_predict_torch(ref)), problems)
+                              system.task(_predict_torch(ref)) if ref is not None else None, problems)
         if traj.first_failure is not None and shadow is None:
             result.one_step = one_step_at(system, dtype, traj.first_failure)
             result.nonfinite_after = _nonfinite_within(cand, ref, data, traj.first_failure + 1,
                                                        min(traj.first_failure + 1 + BLOWUP_STEPS, system.steps))
     return result
+
+
+def reference_run(system: SeedSystem, dtype, which: str) -> tuple[Recording, dict | None]:
+    """A float32 row's reference run over all its steps, recorded: "torch" (with the task figures of its
+    final weights) or "float64" (the twin; no task)."""
+    data = system.data.astype(dtype)
+    if which == "float64":
+        return record_run(_float64_reference(system), data.feed(), steps=system.steps, stride=STRIDE,
+                          float64=True), None
+    ref = _reference(system, system.build(dtype), dtype)
+    rec = record_run(ref, data.feed(), steps=system.steps, stride=STRIDE)
+    with np.errstate(all="ignore"):
+        return rec, system.task(_predict_torch(ref))
+
+
+def add_reference_runs(result: SystemResult, torch_run: tuple[Recording, dict], float64_run: Recording) -> None:
+    """Join a judged float32 row (run_system(references=False)) with its recorded reference runs: torch's
+    losses, the drift, and torch's task figures, from its weights after as many steps as the row has torch
+    take. A recording that stopped (non-finite) before the judged run did is not enough: that reference
+    runs again here. Torch's task figures are the recording's when torch took every step, else retrained."""
+    system, dtype = result.system, result.dtype
+    data = system.data.astype(dtype)
+    judged = len(result.trajectory.losses["manual"])
+    (torch_rec, task), ref64 = torch_run, Replay(float64_run)
+    ref = Replay(torch_rec) if len(torch_rec.losses) >= judged else _reference(system, system.build(dtype), dtype)
+    add_references(result.trajectory, ref, ref64 if len(float64_run.losses) >= judged else _float64_reference(system),
+                   data.feed())
+    if isinstance(ref, Replay) and ref.taken < system.steps:
+        taken, ref = ref.taken, _reference(system, system.build(dtype), dtype)
+        with np.errstate(all="ignore"):
+            for k in range(taken):
+                ref.step(*data.batch(k))
+    with np.errstate(all="ignore"):
+        result.task_torch = task if isinstance(ref, Replay) else system.task(_predict_torch(ref))
 
 
 def one_step_at(system: SeedSystem, dtype, k: int) -> ParityReport:
@@ -273,11 +316,29 @@ def rerun_command(system: SeedSystem, dtype) -> str:
 
 
 # ---- scheduling: rows and variants are independent, so they run in parallel processes --------------
+# In worker processes a float32 row is three jobs: "judge" (the NumPy run and its shadow check), "torch" and
+# "float64" (its reference runs, recorded), joined by add_reference_runs; all three run at once.
+PARTS = ("judge", "torch", "float64")
+PART_COST = {"judge": 0.7, "torch": 0.5, "float64": 0.3}     # of a float64 row of the same system
+
+
 def _job(job):
     kind, key, arg = job
     torch.set_num_threads(1)     # tiny networks: one thread is faster and runs the same on every machine
     system = system_by_key(key)
-    return run_system(system, arg) if kind == "system" else run_variant(system, arg)
+    if kind == "system":
+        return run_system(system, arg)
+    if kind == "judge":
+        return run_system(system, arg, references=False)
+    if kind in ("torch", "float64"):
+        return reference_run(system, arg, kind)
+    return run_variant(system, arg)
+
+
+def _parts(job) -> list:
+    """The jobs a job runs as in worker processes: a float32 row's three parts, else itself."""
+    kind, key, arg = job
+    return [(part, key, arg) for part in PARTS] if kind == "system" and np.dtype(arg) == np.float32 else [job]
 
 
 def _cost(job) -> float:
@@ -288,33 +349,43 @@ def _cost(job) -> float:
         v = s.variants[arg]
         s, scale = (v.system or s), (1.0 if v.expect == "pass" else 0.01)
     else:
-        scale = 1.5 if np.dtype(arg) == np.float32 else 1.0
+        scale = PART_COST.get(kind, 1.5 if np.dtype(arg) == np.float32 else 1.0)
     return scale * s.steps * (1 + sum(a * b for a, b in zip(s.sizes, s.sizes[1:])) / 1000)
 
 
 class Jobs:
-    """Jobs started in n_jobs forked worker processes (longest first): `results()` waits for them, in order of
-    jobs; `cancel()` stops the workers. Serial (run by results()) where fork is unavailable, or for one job
-    or one worker unless `background` (then one worker runs them while the caller goes on)."""
+    """Jobs started in n_jobs forked worker processes (longest first; a float32 row as its three parts):
+    `results()` waits for them, in order of jobs; `cancel()` stops the workers. Serial (run by results())
+    where fork is unavailable, or for one job of one part or one worker unless `background` (then one worker
+    runs them while the caller goes on)."""
 
     def __init__(self, jobs: list, n_jobs: int, background: bool = False):
         self.jobs, self.pool, self.futures = jobs, None, {}
-        if (n_jobs <= 1 and not background) or len(jobs) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        parts = [(i, part) for i, job in enumerate(jobs) for part in _parts(job)]
+        if (n_jobs <= 1 and not background) or len(parts) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             return
         for kind, key, _ in jobs:      # build the data once, before forking, so the workers share it
             system_by_key(key).data
         torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # its lazy torch._dynamo import (~2 s), once
-        self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(jobs))), mp_context=multiprocessing.get_context("fork"))
-        longest_first = sorted(range(len(jobs)), key=lambda i: -_cost(jobs[i]))
-        self.futures = {i: self.pool.submit(_job, jobs[i]) for i in longest_first}
+        self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(parts))), mp_context=multiprocessing.get_context("fork"))
+        for i, part in sorted(parts, key=lambda ip: -_cost(ip[1])):
+            self.futures.setdefault(i, []).append((part[0], self.pool.submit(_job, part)))
 
     def results(self) -> list:
         if self.pool is None:
             return [_job(j) for j in self.jobs]
         try:
-            return [self.futures[i].result() for i in range(len(self.jobs))]
+            return [self._joined(i) for i in range(len(self.jobs))]
         finally:
             self.pool.shutdown()
+
+    def _joined(self, i: int):
+        """Job i's result: its one part's, or a float32 row's judged result joined with its reference runs."""
+        done = {kind: future.result() for kind, future in self.futures[i]}
+        if "judge" not in done:
+            return next(iter(done.values()))
+        add_reference_runs(done["judge"], done["torch"], done["float64"][0])
+        return done["judge"]
 
     def cancel(self) -> None:
         """Terminate the workers (the executor has no public way to stop a running job)."""

@@ -45,6 +45,7 @@ class TrajectoryReport(ParityReport):
     judged_by: str = "tolerance"
     drift: dict = field(default_factory=dict)   # (kind, name) -> Drift, when a float64 run was given
     shadow_steps: list = field(default_factory=list)   # shadow.ShadowStep per judged step (judged_by "rounding")
+    pending: Pending | None = field(default=None, repr=False)   # judged without references: add_references' input
 
     @property
     def margin(self) -> float:
@@ -59,6 +60,56 @@ class TrajectoryReport(ParityReport):
         if self.passed:
             return text + f"\n  {self.steps} steps compared"
         return text
+
+
+@dataclass
+class Pending:
+    """What a judged run (the shadow path, given no reference) keeps for add_references: its parameters after
+    every stride-th step and the last, and how many steps its drift covers (a stopping step has none)."""
+
+    params: dict[int, dict[str, np.ndarray]]
+    drift_steps: int
+    stride: int
+
+
+@dataclass
+class Recording:
+    """A reference run recorded where it ran (another process): the loss of every step, the parameters after
+    every stride-th step and the last; what a Replay gives back, in the same order, to add_references."""
+
+    losses: list
+    params: dict[int, dict[str, np.ndarray]]
+
+
+def record_run(trainer: Trainer, data: Data, *, steps: int, stride: int, float64: bool = False) -> Recording:
+    """The steps of `trainer` on data (each batch cast to float64 first when `float64`: a float32 run's
+    float64 twin), as add_references reads them, up to the first with a non-finite loss (a run that
+    blew up: the judged run has usually stopped by then; where it has not, the caller reruns it)."""
+    rec = Recording([], {})
+    with np.errstate(all="ignore"):
+        for k in range(steps):
+            X, y = _batch(data, k)
+            value = trainer.step(X.astype(np.float64), _as_float64(y)) if float64 else trainer.step(X, y)
+            rec.losses.append(value)
+            if k % stride == 0 or k == steps - 1:
+                rec.params[k] = trainer.params()
+            if value is not None and not np.isfinite(value):
+                break
+    return rec
+
+
+class Replay:
+    """A Trainer that gives back a Recording step by step (steps taken: `taken`)."""
+
+    def __init__(self, rec: Recording):
+        self.rec, self.taken = rec, 0
+
+    def step(self, X, y):
+        self.taken += 1
+        return self.rec.losses[self.taken - 1]
+
+    def params(self):
+        return self.rec.params[self.taken - 1]
 
 
 def _batch(data: Data, k: int) -> Batch:
@@ -99,7 +150,9 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
     the candidate's own weights, within rounding: every step of the first SHADOW_EVERY_STEP, then every
     `stride`-th and the last (and any step where the candidate goes non-finite); the runs themselves are
     not compared, and with `reference64` (a float64 trainer from the same weights) both the candidate's
-    and the reference's distance from float64 are recorded as `drift`. `layer_of(name)` labels a parameter.
+    and the reference's distance from float64 are recorded as `drift`. The references are stepped after
+    the judged run, as far as it went (add_references); with reference=None they are left for a later
+    add_references (run elsewhere, in parallel: Recording, Replay). `layer_of(name)` labels a parameter.
     """
     if steps < 1 or stride < 1:
         raise ValueError(f"steps and stride must be >= 1, got steps={steps}, stride={stride}")
@@ -111,7 +164,7 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
     before = candidate.params() if shadow is not None else None
     stateful = shadow is not None and shadow.needs_state
     state = candidate.optimizer_state() if stateful else None
-    live = {"torch": True, "float64": reference64 is not None}
+    pending = Pending({}, 0, stride)        # shadow path: what the references' drift will read
 
     def measure(name, kind, a, b, k):
         layer = layer_of(name) if kind == "param" else None
@@ -126,10 +179,9 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
                 report.first_failure, report.steps_run, report.error = k, k + 1, exc.summary
                 report.findings.append(_exception_finding(k, exc))
                 break
-            lb = reference.step(X, y) if live["torch"] else None
-            l64 = reference64.step(X.astype(np.float64), _as_float64(y)) if live["float64"] else None
+            if shadow is None:
+                lb = reference.step(X, y)
         report.losses["manual"].append(la)
-        report.losses["torch"].append(lb)
         report.steps_run = k + 1
         pa = candidate.params()
         if shadow is not None:
@@ -139,9 +191,11 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
                                         (state, state_after)):
                 break
             before, state = pa, state_after
-            _record_drift(report, live, scale, k, la, pa, lb, reference, l64, reference64,
-                          params=k % stride == 0 or k == steps - 1)
+            pending.drift_steps = k + 1
+            if k % stride == 0 or k == steps - 1:
+                pending.params[k] = pa
             continue
+        report.losses["torch"].append(lb)
         pb = reference.params()
         if not (_finite(pa, la) and _finite(pb, lb)):
             report.nonfinite_step = k
@@ -164,8 +218,29 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
         if len(diffs) > 1 or la is None:
             last_checked = k
     if shadow is not None:
-        report.shadow_steps = shadow.history
+        report.shadow_steps, report.pending = shadow.history, pending
+        if reference is not None:
+            add_references(report, reference, reference64, data)
     return report
+
+
+def add_references(report: TrajectoryReport, reference: Trainer, reference64: Trainer | None, data: Data) -> None:
+    """Step the references of a judged run (the shadow path) over the steps it ran: torch's loss at each,
+    and, with `reference64`, the drift of both float32 runs from it (_record_drift). A reference that goes
+    non-finite is stepped no further, the torch run only while the float64 one still is finite."""
+    pending, report.pending = report.pending, None
+    live = {"torch": True, "float64": reference64 is not None}
+    scale = _RunningScale()
+    steps, stride = report.steps, pending.stride
+    for k, la in enumerate(report.losses["manual"]):
+        X, y = _batch(data, k)
+        with np.errstate(all="ignore"):
+            lb = reference.step(X, y) if live["torch"] else None
+            l64 = reference64.step(X.astype(np.float64), _as_float64(y)) if live["float64"] else None
+        report.losses["torch"].append(lb)
+        if k < pending.drift_steps:
+            _record_drift(report, live, scale, k, la, pending.params.get(k), lb, reference, l64, reference64,
+                          params=k % stride == 0 or k == steps - 1)
 
 
 def _loss_quietly_passes(report: TrajectoryReport, la, lb, scale: float, rtol: float) -> bool:
