@@ -15,11 +15,13 @@ A layer object (forward(x), backward(dout)) is checked the same way with check_l
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from .api import run_in_order, validate_waivers
 
+from .layer_check_bugs import dropout_bugs
 from .layer_check_case import LayerCase
 from .layer_check_checks import layer_checks
 from .layer_check_ops import LayerOp, layer_op
@@ -78,13 +80,35 @@ def make_layer_case(forward, backward, op: LayerOp, *, dtype, seed: int, name: s
     return LayerCase(op, forward, backward, dtype=dtype, seed=seed, name=name, rerun=rerun, names=fn_names)
 
 
+def _dropping(case: LayerCase) -> None:
+    """The learner's dropout_param p is the probability of dropping (1 - the probes' keep probability)."""
+    case.op = replace(case.op, bugs=dropout_bugs("drop"))
+    for probe in case.probes:
+        keep = probe.config["p"]
+        probe.name = probe.name.replace(f"p={keep}", f"p={1 - keep:g}")
+        probe.to_learner = lambda cfg: {**cfg, "p": 1 - cfg["p"]}
+
+
 def check_layer_fn(forward, backward=None, *, layer: str, dtype=np.float64, seed: int = 0, on_fail: str = "report",
                    waivers: dict | None = None, name: str | None = None, rerun: str | None = None,
-                   callback=None) -> LearnerReport:
+                   callback=None, p: str = "keep") -> LearnerReport:
     """Check forward (and backward) as the CS231n layer `layer`; see the module docstring.
 
-    waivers: {check_name: reason}; on_fail="raise" raises AssertionError with the report's text."""
-    case = make_layer_case(forward, backward, layer_op(layer), dtype=dtype, seed=seed, name=name, rerun=rerun)
+    waivers: {check_name: reason}; on_fail="raise" raises AssertionError with the report's text.
+    p (dropout only): what dropout_param["p"] means, "keep" (CS231n's probability of keeping a unit) or "drop"
+    (torch's nn.Dropout(p), the probability of dropping it)."""
+    op = layer_op(layer)
+    if p not in ("keep", "drop"):
+        raise LearnerSpecError(f"p must be 'keep' (CS231n: p keeps a unit) or 'drop' (torch's nn.Dropout(p)), "
+                               f"got {p!r}")
+    if p == "drop" and op.name != "dropout":
+        raise LearnerSpecError(f"p='drop' is dropout's convention; layer {op.name!r} has no p")
+    if rerun is None and p == "drop":
+        fns = ", ".join(getattr(f, "__name__", "<yours>") for f in (forward, backward) if f is not None)
+        rerun = f"check_layer_fn({fns}, layer='dropout', p='drop', seed={seed}, dtype='{np.dtype(dtype)}')"
+    case = make_layer_case(forward, backward, op, dtype=dtype, seed=seed, name=name, rerun=rerun)
+    if p == "drop":
+        _dropping(case)
     return run_layer_checks(case, on_fail=on_fail, waivers=waivers, callback=callback)
 
 

@@ -103,22 +103,34 @@ BATCHNORM = (
         lambda a, cfg, dout, ans: dout.mean(0)),
 )
 
-DROPOUT = (
-    Bug("dx", WRONG_SCALE, "dx = dout * mask without the 1/p: inverted dropout scales kept units by 1/p in "
-                             "forward, so backward must scale by 1/p too",
-        lambda a, cfg, dout, ans: ans.grads["x"] * cfg["p"]),
-    Bug("dx", WRONG_ACTIVATION_DERIVATIVE, "the dropout mask is not applied in backward: dx = dout / p "
-                                             "everywhere, dropped units included",
-        lambda a, cfg, dout, ans: dout / cfg["p"]),
-    Bug("dx", WRONG_ACTIVATION_DERIVATIVE, "backward returns dout unchanged: neither the mask nor 1/p is applied",
-        lambda a, cfg, dout, ans: dout),
-    Bug("out", WRONG_SCALE, "the kept units are not scaled by 1/p (plain dropout, not inverted dropout)",
-        lambda a, cfg, dout, ans: ans.out * cfg["p"]),
-    *(Bug(out, WRONG_SCALE, f"{what} scaled by 1/(1 - p): p taken as the probability of dropping (torch's "
-                              "convention); in CS231n's, p is the probability of keeping",
-          lambda a, cfg, dout, ans, out=out: (ans.out if out == "out" else ans.grads["x"]) * cfg["p"] / (1 - cfg["p"]))
-      for out, what in (("out", "kept units are"), ("dx", "dx is"))),
-)
+
+def dropout_bugs(p: str = "keep") -> tuple[Bug, ...]:
+    """Dropout's mistakes, worded for the learner's p: "keep" (CS231n: p keeps a unit) or "drop" (torch's
+    nn.Dropout(p)); cfg["p"] is always the probability of keeping, k below."""
+    k = "p" if p == "keep" else "(1 - p)"
+    swapped = ("p taken as the probability of dropping (torch's convention); in CS231n's, p is the probability of "
+               "keeping" if p == "keep" else "p taken as the probability of keeping (CS231n's convention); with "
+               "p='drop' (torch's nn.Dropout(p)), p is the probability of dropping")
+    return (
+        Bug("dx", WRONG_SCALE, f"dx = dout * mask without the 1/{k}: inverted dropout scales kept units by 1/{k} in "
+                               f"forward, so backward must scale by 1/{k} too",
+            lambda a, cfg, dout, ans: ans.grads["x"] * cfg["p"]),
+        Bug("dx", WRONG_ACTIVATION_DERIVATIVE, f"the dropout mask is not applied in backward: dx = dout / {k} "
+                                               "everywhere, dropped units included",
+            lambda a, cfg, dout, ans: dout / cfg["p"]),
+        Bug("dx", WRONG_ACTIVATION_DERIVATIVE, f"backward returns dout unchanged: neither the mask nor 1/{k} is "
+                                               "applied",
+            lambda a, cfg, dout, ans: dout),
+        Bug("out", WRONG_SCALE, f"the kept units are not scaled by 1/{k} (plain dropout, not inverted dropout)",
+            lambda a, cfg, dout, ans: ans.out * cfg["p"]),
+        *(Bug(out, WRONG_SCALE, f"{what} scaled by 1/{'(1 - p)' if p == 'keep' else 'p'}: {swapped}",
+              lambda a, cfg, dout, ans, out=out: (ans.out if out == "out" else ans.grads["x"]) * cfg["p"]
+              / (1 - cfg["p"]))
+          for out, what in (("out", "kept units are"), ("dx", "dx is"))),
+    )
+
+
+DROPOUT = dropout_bugs("keep")
 
 
 def _flipped_dw(a, cfg, dout, ans):

@@ -8,13 +8,13 @@ from ..compare import compare_arrays
 from ..report import Diagnosis
 from .case import Skip
 from .checks import call_finding, check, failed
-from .labels import UNKNOWN, produces
+from .labels import UNKNOWN, WRONG_SCALE, produces
 from .layer_check_case import LayerCase
 from .layer_check_checks import usable
 from .layer_check_torch import running_stats
 from .results import CheckResult, LearnerFinding
 
-produces(__name__, UNKNOWN)
+produces(__name__, UNKNOWN, WRONG_SCALE)
 
 RATE_SIGMAS = 5.0      # the keep rate may be this many binomial standard deviations from p
 RATE_MIN_UNITS = 1000  # probes with fewer units say too little about the rate
@@ -40,7 +40,7 @@ def check_running_stats(name, fn, case: LayerCase) -> CheckResult:
     calls = [c for c in usable(case, "forward") if c.config and c.config.get("mode") == "train"]
     if not calls:
         raise Skip("no train-mode forward returned usable values")
-    findings, diffs, used = [], [], set()
+    findings, diffs, used, var_forms = [], [], set(), set()
     for stat in ("running_mean", "running_var"):
         for c in calls:
             want = running_stats(c.probe.arrays, c.probe.config)
@@ -49,6 +49,8 @@ def check_running_stats(name, fn, case: LayerCase) -> CheckResult:
                      for k, v in want.items()}
             ok = [k for k, d in tried.items() if d.passed]
             used.update(ok)
+            if stat == "running_var":
+                var_forms.add(tuple(ok))
             diffs.append(tried[ok[0]] if ok else tried["cs231n"])
             if not ok:
                 findings.append(LearnerFinding(tried["cs231n"], _stats_diagnosis(c, c.probe.config, stat, case.rtol),
@@ -59,7 +61,7 @@ def check_running_stats(name, fn, case: LayerCase) -> CheckResult:
     result = failed(findings, f"running statistics as {conv or 'nobody'}'s convention" if not findings
                     else "running statistics differ")
     result.diffs = diffs
-    if "torch" in used:
+    if ("torch",) in var_forms:   # running_mean is the same in both conventions: only the variance tells
         result.note = "running_var uses the unbiased variance (torch's convention; CS231n's uses np.var, biased)"
     return result
 
@@ -77,14 +79,21 @@ def check_keep_rate(name, fn, case: LayerCase) -> CheckResult:
         rate, sd = float(np.count_nonzero(c.out)) / n, np.sqrt(p * (1 - p) / n)
         if abs(rate - p) <= RATE_SIGMAS * sd:
             continue
+        drop = c.probe.to_learner is not None   # the learner's p is the probability of dropping
         if abs(rate - (1 - p)) <= RATE_SIGMAS * sd:
-            summary = ("p is taken as the probability of dropping (torch's nn.Dropout(p)); in CS231n's dropout_param "
-                       "p is the probability of keeping: mask = np.random.rand(*x.shape) < p")
+            diag = Diagnosis(WRONG_SCALE, "p taken as the probability of keeping (CS231n's); with p='drop' it is "
+                                          "the probability of dropping (torch's nn.Dropout(p)): mask = "
+                                          "np.random.rand(*x.shape) >= p" if drop else
+                             "p taken as the probability of dropping (torch's nn.Dropout(p)); in CS231n's "
+                             "dropout_param p is the probability of keeping: mask = np.random.rand(*x.shape) < p "
+                             "(or check with p='drop')")
         else:
-            summary = "the share of kept units is neither p nor 1 - p"
-        findings.append(call_finding(case, Diagnosis(UNKNOWN, summary), f"kept {rate:.1%} of {n} units with "
-                                     f"p={p} (expected {p:.0%} +- {RATE_SIGMAS * sd:.1%})", "dropout keeps the wrong "
-                                     "share of units", wrong=[c], name="keep rate"))
+            diag = Diagnosis(UNKNOWN, f"the share of kept units is neither {'1 - p' if drop else 'p'} nor "
+                                      f"{'p' if drop else '1 - p'}")
+        shown = f"p={1 - p:g} (drop)" if drop else f"p={p}"
+        findings.append(call_finding(case, diag, f"kept {rate:.1%} of {n} units with {shown} (expected {p:.0%} +- "
+                                     f"{RATE_SIGMAS * sd:.1%})", "dropout keeps the wrong share of units", wrong=[c],
+                                     name="keep rate"))
     return failed(findings, f"keep rate within {RATE_SIGMAS:g} sd of p on {len(calls)} probe(s)")
 
 

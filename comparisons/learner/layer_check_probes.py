@@ -29,6 +29,7 @@ class LayerProbe:
     backward: bool = True
     kinks: np.ndarray | None = None     # relu: where x == 0 exactly (either subgradient is accepted)
     extra: dict = field(default_factory=dict)
+    to_learner: Callable[[dict], dict] | None = None   # the config as the learner reads it (dropout's p="drop")
 
     def describe(self) -> str:
         """'N=3, x of 3 axes: x (3, 2, 4), w (8, 5), b (5,)'."""
@@ -39,8 +40,10 @@ class LayerProbe:
         return int(next(iter(self.arrays.values())).shape[0])
 
     def fresh_config(self) -> dict | None:
-        """A deep copy of the config (running statistics included): the learner may write into it."""
-        return copy.deepcopy(self.config)
+        """A deep copy of the config (running statistics included), in the learner's convention: it may write
+        into it."""
+        cfg = copy.deepcopy(self.config)
+        return self.to_learner(cfg) if self.to_learner and cfg is not None else cfg
 
     def args(self) -> list:
         """Fresh copies of the forward arguments, the config last."""

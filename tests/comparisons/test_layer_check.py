@@ -173,3 +173,44 @@ def test_a_dict_net_function_without_names_takes_the_keys_w1_b1():
     assert report.passed and "params W1/b1, W2/b2, W3/b3" in str(report), str(report)
     with pytest.raises(LearnerSpecError, match="a function has no params dict to read sizes or keys from"):
         check_dict_net(three_layer_loss)
+
+
+def dropout_forward_torch(x, dropout_param):
+    """Inverted dropout with p the probability of DROPPING a unit, as torch's nn.Dropout(p)."""
+    p = dropout_param["p"]
+    if dropout_param["mode"] != "train":
+        return x, (dropout_param, None)
+    np.random.seed(dropout_param["seed"])
+    mask = (np.random.rand(*x.shape) >= p) / (1 - p)
+    return x * mask, (dropout_param, mask)
+
+
+def dropout_forward_cs231n(x, dropout_param):
+    """CS231n's: p the probability of KEEPING a unit."""
+    p = dropout_param["p"]
+    if dropout_param["mode"] != "train":
+        return x, (dropout_param, None)
+    np.random.seed(dropout_param["seed"])
+    mask = (np.random.rand(*x.shape) < p) / p
+    return x * mask, (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    return dout * mask if dropout_param["mode"] == "train" else dout
+
+
+def test_dropout_takes_the_p_convention_and_names_the_other_one_with_one_label():
+    assert check_layer_fn(dropout_forward_torch, dropout_backward, layer="dropout", p="drop").passed
+    assert check_layer_fn(dropout_forward_cs231n, dropout_backward, layer="dropout").passed
+    for forward, p, words in ((dropout_forward_torch, "keep", "p taken as the probability of dropping"),
+                              (dropout_forward_cs231n, "drop", "p taken as the probability of keeping")):
+        report = check_layer_fn(forward, dropout_backward, layer="dropout", p=p)
+        assert set(report.labels) == {"wrong_scale"}, str(report)
+        assert "check_keep_rate" in str(report) and words in str(report)
+    report = check_layer_fn(dropout_forward_cs231n, dropout_backward, layer="dropout", p="drop")
+    assert "N=40 train, p=0.7" in str(report) and "p='drop'" in report.rerun
+    with pytest.raises(LearnerSpecError, match="p must be 'keep'"):
+        check_layer_fn(dropout_forward_torch, dropout_backward, layer="dropout", p=0.5)
+    with pytest.raises(LearnerSpecError, match="layer 'relu' has no p"):
+        check_layer_fn(relu_forward, relu_backward, layer="relu", p="drop")
