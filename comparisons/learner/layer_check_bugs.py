@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .labels import (BIAS_NOT_SUMMED, CACHE_OFF_BY_ONE, TRANSPOSED, UNKNOWN, WRONG_ACTIVATION_DERIVATIVE,
-                     WRONG_SCALE, produces)
+from .labels import (BIAS_NOT_SUMMED, CACHE_OFF_BY_ONE, STALE_WEIGHTS, TRANSPOSED, UNKNOWN,
+                     WRONG_ACTIVATION_DERIVATIVE, WRONG_SCALE, produces)
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,13 @@ def _dw_untransposed(a, cfg, dout, ans):
     return None if a["w"].shape[0] != a["w"].shape[1] else (dout @ a["w"]).reshape(a["x"].shape)
 
 
+SELF_STEP_LR = 1.0   # the learning rate check_layer_class passes to a backward(grad, learning_rate)
+
+
+def _stale_dx(a, cfg, dout, ans):
+    return (dout @ (a["w"] - SELF_STEP_LR * ans.grads["w"]).T).reshape(a["x"].shape)
+
+
 AFFINE = (
     Bug("dx", TRANSPOSED, "dx = dout @ w: w is not transposed (dx = dout @ w.T)", _dw_untransposed),
     Bug("db", BIAS_NOT_SUMMED, "db is the first row of dout, not its sum over the batch",
@@ -41,6 +48,9 @@ AFFINE = (
                                  "1/N of the mean is already inside dout", lambda a, cfg, dout, ans: dout.mean(0)),
     Bug("dw", WRONG_SCALE, "dw is divided by N: the 1/N of the loss's mean is already inside dout, so the layer "
                              "only sums (x.T @ dout)", lambda a, cfg, dout, ans: ans.grads["w"] / len(dout)),
+    Bug("dx", STALE_WEIGHTS, "dx is sent back through w already updated by the layer's own step, dout @ (w - "
+                             f"lr*dw).T (check_layer_class calls backward(dout, lr={SELF_STEP_LR:g})): take dx "
+                             "before the update", _stale_dx),
 )
 
 RELU = (

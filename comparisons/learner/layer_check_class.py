@@ -11,6 +11,8 @@ probe tells which (layout="auto"), or say layout="row" / "column".
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ..compare import compare_arrays
@@ -19,6 +21,7 @@ from .case import Skip
 from .checks import check, failed
 from .class_adapter import LearnerSetupError, _build
 from .labels import GRAD_ACCUMULATION, UNKNOWN, produces
+from .layer_check_bugs import SELF_STEP_LR   # backward(dout, lr) stepping its own weights: dW = (W - W_new) / lr
 from .layer_check_calls import call_backward, call_forward
 from .layer_check_case import LayerCase
 from .layer_check import make_layer_case, run_layer_checks
@@ -61,40 +64,100 @@ def _grad(obj, attr: str, key: str, names: dict) -> np.ndarray:
                             f"{', '.join(attrs)}; name it: names={{{key!r}: 'your_attribute'}}")
 
 
+OUTPUT_ATTRS = ("output", "out")                                   # forward returned None (nnfs: self.output)
+DX_ATTRS = ("dinputs", "dinput", "dx", "grad_input", "input_gradient")   # backward returned None (nnfs: self.dinputs)
+
+
+def _from_attrs(obj, returned, attrs: tuple[str, ...]):
+    """What a method returned, or, where it returned None, the first of `attrs` the object holds."""
+    if returned is not None:
+        return returned
+    return next((getattr(obj, a) for a in attrs if getattr(obj, a, None) is not None), None)
+
+
+def _steps_itself(method) -> bool:
+    """backward(grad, learning_rate): a second required argument, the object's own update (TheIndependentCode)."""
+    try:
+        required = [p for p in inspect.signature(method).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    return len(required) >= 2
+
+
 def layer_fns_from_class(layer, op: LayerOp, *, names: dict | None = None, layout: str = "auto"):
-    """(forward, backward) functions driving the object as op's CS231n functions would be called."""
+    """(forward, backward) functions driving the object as op's CS231n functions would be called. The object
+    gets copies of the probe's parameters (it owns them: updating them is its business), a bias kept as
+    (1, M) stays so, an affine x of more than two axes is flattened to (N, D) if the object takes 2-D only
+    (dx is then reshaped back), and results left in attributes (self.output, self.dinputs) are read there."""
     obj = _build(layer, [])[0]
     names = dict(names or {})
     params = [a for a in op.args[1:] if a != "y"]
-    state = {"layout": layout}
+    state = {"layout": layout, "flat": False, "shape": None}
+    row_biases: set[str] = set()   # parameters the object keeps as (1, M), read on the first forward
 
     def set_params(values, flip: bool):
+        if state.get("rows") is None:
+            state["rows"] = True
+            row_biases.update(n for n in params if n != "w" and np.ndim(g := getattr(obj, _attr(obj, n, names))) == 2
+                              and np.shape(g)[0] == 1)
         for name, value in zip(params, values):
-            setattr(obj, _attr(obj, name, names), value.T.copy() if flip and name == "w" else value)
+            value = value.T if flip and name == "w" else value
+            setattr(obj, _attr(obj, name, names), value.reshape(1, -1).copy() if name in row_biases else value.copy())
 
-    def forward(x, *values):
-        values = values[:len(params)]
+    def run(x, values):
         if state["layout"] in ("auto", "row"):
             set_params(values, False)
             try:
-                out = obj.forward(x)
+                out = _from_attrs(obj, obj.forward(x), OUTPUT_ATTRS)
                 if state["layout"] == "row" or op.name != "affine" or np.shape(out) == (len(x), values[0].shape[1]):
                     state["layout"] = "row"
-                    return out, obj
+                    return out
             except Exception:
                 if state["layout"] == "row" or op.name != "affine":
                     raise
         set_params(values, True)
-        out = obj.forward(x)
+        out = _from_attrs(obj, obj.forward(x), OUTPUT_ATTRS)
         state["layout"] = "column"
-        return out, obj
+        return out
+
+    def forward(x, *values):
+        values, state["shape"] = values[:len(params)], x.shape
+        if op.name == "affine" and x.ndim > 2 and not state["flat"]:
+            before = state["layout"]
+            try:
+                return run(x, values), obj
+            except Exception:   # a 2-D-only layer: give it x.reshape(N, D)
+                state["layout"], state["flat"] = before, True
+        try:
+            return run(x.reshape(len(x), -1) if state["flat"] and x.ndim > 2 else x, values), obj
+        except ValueError as exc:
+            if state["layout"] != "auto" or op.name != "affine":
+                raise
+            raise LearnerSetupError(f"{type(obj).__name__}.forward raised on rows x (N, D) with W as (in, out) and as "
+                                    f"(out, in) ({exc}): check_layer_class drives a layer with one sample per row; "
+                                    "column-vector inputs (x of shape (D, N), out = W @ x + b) are not supported: "
+                                    "wrap it, forward(x) = layer.forward(x.T).T, backward(d) = "
+                                    "layer.backward(d.T).T") from exc
 
     def backward(dout, handle):
-        dx = obj.backward(dout)
+        own = {n: np.array(getattr(obj, _attr(obj, n, names)), copy=True) for n in params}
+        if _steps_itself(obj.backward):
+            dx = _from_attrs(obj, obj.backward(dout, SELF_STEP_LR), DX_ATTRS)
+        else:
+            dx = _from_attrs(obj, obj.backward(dout), DX_ATTRS)
         grads = []
         for name in params:
-            g = np.array(_grad(obj, _attr(obj, name, names), f"d{name}", names), copy=True)
+            try:
+                g = np.array(_grad(obj, _attr(obj, name, names), f"d{name}", names), copy=True)
+            except LearnerSetupError:
+                if not _steps_itself(obj.backward):
+                    raise
+                g = (own[name] - getattr(obj, _attr(obj, name, names))) / SELF_STEP_LR   # its own step
+            g = g.reshape(-1) if name in row_biases and np.ndim(g) == 2 and np.shape(g)[0] == 1 else g
             grads.append(g.T if state["layout"] == "column" and name == "w" and g.ndim == 2 else g)
+        if state["flat"] and dx is not None and np.size(dx) == int(np.prod(state["shape"])):
+            dx = np.reshape(dx, state["shape"])
         return (dx, *grads) if params else dx
 
     label = getattr(layer, "__name__", type(layer).__name__)
