@@ -275,7 +275,7 @@ def _arrays(case: Case, names: list[str]) -> str:
 
 def _mutation_diagnosis(case: Case, names: list[str], calls: list[Call]) -> Diagnosis:
     if names[0].startswith("params") and case.kind == "step":
-        nones = " and returned None" if any(c.raw is None for c in calls) else ""
+        nones = " and returned None" if any(c.raw is None and c.error is None for c in calls) else ""
         return Diagnosis(MUTATES_INPUT, f"step_fn writes into the caller's arrays: {_arrays(case, names)} (W -= lr "
                                         f"* dW on the params passed in){nones}",
                          "return new arrays (W = W - lr * dW) and leave the caller's alone; or, if your contract is "
