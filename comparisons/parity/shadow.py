@@ -112,8 +112,9 @@ class ShadowCheck:
         return value.item(), grads, after, t_state
 
     def _manual_copy(self, name: str, t: torch.Tensor) -> np.ndarray:
-        """A copy of torch's tensor `name` in manual's layout."""
-        return np.ascontiguousarray(t.numpy().T) if self.transposed[name] else t.numpy().copy()
+        """A copy of torch's tensor `name` in manual's layout (.T.copy(): np.ascontiguousarray of a (1, n) or
+        (n, 1) tensor's transpose would be a view of torch's memory, which its next step changes)."""
+        return t.numpy().T.copy() if self.transposed[name] else t.numpy().copy()
 
     def check(self, k: int, before: dict, X, y, value: float, grads: dict, after: dict,
               state_before: dict | None = None, state_after: dict | None = None) -> list[TensorDiff]:

@@ -154,8 +154,9 @@ class TorchTrainer:
         return value.item()
 
     def params(self):
-        """Copies in manual's layout (to_manual_layout's, decided once in __init__)."""
-        return {n: np.ascontiguousarray(t.detach().numpy().T) if self._transposed[n] else t.detach().numpy().copy()
+        """Copies in manual's layout (to_manual_layout's, decided once in __init__; .T.copy(), as a (1, n) or (n, 1)
+        tensor's np.ascontiguousarray(.T) would be a view of torch's memory, not a copy)."""
+        return {n: t.detach().numpy().T.copy() if self._transposed[n] else t.detach().numpy().copy()
                 for n, t in self._named}
 
     def predict(self, X: np.ndarray) -> np.ndarray:

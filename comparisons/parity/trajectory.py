@@ -2,6 +2,7 @@
 every parameter after every `stride`-th step (and the last), stopping at the first step that fails."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from ..tolerances import SHADOW_EVERY_STEP
 from .trainers import LearnerCodeError, Trainer
 
 _ALL = np.logical_and.reduce     # what ndarray.all() calls, without its Python wrapper (twice per step per tensor)
+_SUM = np.add.reduce
 Batch = tuple[np.ndarray, np.ndarray]
 Data = Batch | Callable[[int], Batch]
 
@@ -117,7 +119,13 @@ def _batch(data: Data, k: int) -> Batch:
 
 
 def _finite(values: dict[str, np.ndarray], loss) -> bool:
-    return (loss is None or np.isfinite(loss)) and all(_ALL(np.isfinite(v), axis=None) for v in values.values())
+    """Whether the loss and every element are finite. A finite sum says so in one pass (an inf or a NaN
+    makes the sum inf or NaN); only a sum that is not (a real inf or NaN, or an overflow) is looked at element
+    by element."""
+    if not (loss is None or np.isfinite(loss)):
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):
+        return all(math.isfinite(_SUM(v, axis=None)) or _ALL(np.isfinite(v), axis=None) for v in values.values())
 
 
 class _RunningScale:

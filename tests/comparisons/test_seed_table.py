@@ -9,6 +9,7 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import numpy as np
 import pytest
 from seed_results import results
 
@@ -158,3 +159,35 @@ def test_a_worker_that_dies_is_an_error_not_a_traceback(monkeypatch, capsys):
     monkeypatch.setattr(seed_table, "run_jobs", dies)
     assert seed_table.run(args(seed="xor")) == 1
     assert "a worker process died without a result" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key", ["xor", "quadratic_relu"])     # quadratic_relu float32 blows up at step 2
+def test_a_float32_row_split_over_workers_equals_the_serial_row(key):
+    """Judge, torch and float64 runs in three worker processes, joined: the row the serial run gives."""
+    from comparisons.parity.seed_runs import run_jobs
+
+    job = [("system", key, np.dtype(np.float32))]
+    serial, split = run_jobs(job, 1)[0], run_jobs(job, 3)[0]
+    assert split.trajectory.pending is None and split.trajectory.losses["torch"]
+    for attribute in ("verdict", "margin", "task_manual", "task_torch", "traj_text"):
+        a, b = getattr(serial, attribute), getattr(split, attribute)
+        assert repr(a() if callable(a) else a) == repr(b() if callable(b) else b), attribute
+    assert repr(serial.trajectory.losses) == repr(split.trajectory.losses)
+    assert repr(serial.trajectory.drift) == repr(split.trajectory.drift)
+
+
+def test_a_recording_shorter_than_the_judged_run_is_rerun_in_the_parent():
+    from comparisons.parity.seed_runs import add_reference_runs, reference_run, run_system
+    from comparisons.parity.trajectory import Recording
+
+    system = next(s for s in SYSTEMS if s.key == "xor")
+    serial = run_system(system, np.float32)
+    judged = run_system(system, np.float32, references=False)
+    torch_rec, f64_rec = reference_run(system, np.float32, "torch")[0], reference_run(system, np.float32, "float64")[0]
+
+    def cut(rec):
+        return Recording(rec.losses[:5], {k: v for k, v in rec.params.items() if k < 5})
+
+    add_reference_runs(judged, (cut(torch_rec), None), cut(f64_rec))
+    assert repr(judged.trajectory.losses) == repr(serial.trajectory.losses)
+    assert repr(judged.trajectory.drift) == repr(serial.trajectory.drift) and judged.task_torch == serial.task_torch

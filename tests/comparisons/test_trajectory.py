@@ -178,3 +178,46 @@ def test_only_plain_sgd_is_stepped_by_hand(opt):
     (hand, losses_h, params_h), (_, losses_s, params_s) = by_hand_and_opt_step(opt, np.float64, steps=5)
     assert not hand
     assert losses_h == losses_s and all(np.array_equal(params_h[n], params_s[n]) for n in params_s)
+
+
+def test_references_recorded_elsewhere_and_replayed_give_the_same_report():
+    """The seeds job's split: judge without references, record torch and float64 apart, join by add_references."""
+    from comparisons.parity.trajectory import Replay, add_references, record_run
+
+    reports = []
+    for split in (False, True):
+        net, loss, opt, data = sine(np.float32)
+        fresh = sine(np.float32)[0]          # the same initial weights, for the runs recorded apart
+        ref, ref64 = (TorchTrainer.mirroring(n, loss, opt, dt) for n, dt in ((fresh if split else net, None),
+                                                                             (fresh if split else net, np.float64)))
+        shadow = ShadowCheck(net, loss, opt, layer_of=net.param_layer)
+        report = compare_trajectory(ManualTrainer(net, loss, opt), None if split else ref, data, steps=120, rtol=1e-2,
+                                    stride=7, reference64=None if split else ref64, shadow=shadow)
+        if split:
+            assert report.pending is not None and report.losses["torch"] == [] and not report.drift
+            add_references(report, Replay(record_run(ref, data, steps=120, stride=7)),
+                           Replay(record_run(ref64, data, steps=120, stride=7)), data)
+        assert report.pending is None
+        reports.append(report)
+    serial, split = reports
+    assert repr(serial.losses) == repr(split.losses) and len(split.losses["torch"]) == 120
+    assert serial.drift == split.drift and serial.drift and serial.margin == split.margin
+
+
+def test_a_recording_stops_at_the_first_non_finite_loss():
+    from comparisons.parity.trajectory import record_run
+
+    net, loss, opt, data = sine(np.float64, lr=1e3)       # blows up within a few steps
+    rec = record_run(TorchTrainer.mirroring(net, loss, opt), data, steps=200, stride=10)
+    assert 1 < len(rec.losses) < 200 and not np.isfinite(rec.losses[-1]) and np.isfinite(rec.losses[:-1]).all()
+    assert sorted(rec.params) == list(range(0, len(rec.losses), 10))
+
+
+def test_torch_parameters_are_copies_for_a_one_wide_layer_too():
+    """A (4, 1) weight's transpose is contiguous: params() must still copy it, or a recording changes later."""
+    net, loss, opt, data = sine()                   # 1-4-4-1: 0.weight is (1, 4), 4.weight (4, 1) in manual
+    trainer = TorchTrainer.mirroring(net, loss, opt)
+    before = trainer.params()
+    kept = {k: v.copy() for k, v in before.items()}
+    trainer.step(*data)
+    assert all(np.array_equal(before[k], kept[k]) for k in kept) and before["0.weight"].shape == (1, 4)
