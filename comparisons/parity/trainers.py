@@ -10,6 +10,7 @@ import torch
 
 import manual
 from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_tensor
+from torch_ref.tensors import Device, ieee_float32, model_device, to_array
 from torch_ref.weights import to_manual_layout
 
 
@@ -114,22 +115,28 @@ class TorchTrainer:
     (tests/comparisons/test_trajectory.py), and cheaper on a seed-sized net; an nn.Sequential without hooks
     then runs its layers' forward directly (direct_layers). Whether the optimizer and the model qualify is
     decided here, once (its lr is read at every step, so an lr scheduler still works; a hook registered later
-    is not seen). by_hand=False always calls opt.step() and model(x) (the benchmark's torch eager)."""
+    is not seen). by_hand=False always calls opt.step() and model(x) (the benchmark's torch eager).
+
+    The model may live on another device (a CUDA mirror: TorchTrainer.mirroring(..., device="cuda")): each batch
+    is sent there, float32 runs without TF32 (torch_ref.ieee_float32), and params() and predict() bring the
+    values back to the CPU. On the CPU nothing is moved or copied beyond what it was before."""
 
     def __init__(self, model: torch.nn.Module, loss_fn, opt: torch.optim.Optimizer, by_hand: bool = True):
         self.model, self.loss_fn, self.opt = model, loss_fn, opt
         self.by_hand = by_hand and plain_sgd(opt)      # decided once: the options do not change during a run
         self._layers = direct_layers(model) if by_hand else None
         self._named = list(model.named_parameters())
-        arrays = {n: t.detach().numpy() for n, t in self._named}   # which arrays manual keeps transposed, once
+        device = model_device(model)
+        self.device = None if device.type == "cpu" else device     # None: the CPU path, nothing moved
+        arrays = {n: to_array(t) for n, t in self._named}   # which arrays manual keeps transposed, once
         self._transposed = {n: to_manual_layout(n, a, model) is not a for n, a in arrays.items()}
 
     @classmethod
     def mirroring(cls, net: manual.Sequential, loss, opt: manual.Optimizer, dtype=None,
-                  by_hand: bool = True) -> TorchTrainer:
+                  by_hand: bool = True, device: Device = None) -> TorchTrainer:
         """A torch trainer starting from net's weights (cast to `dtype` if given) with the same loss and the
-        torch twin of `opt` (same class and hyper-parameters, its state copied)."""
-        model = mirror(net)
+        torch twin of `opt` (same class and hyper-parameters, its state copied), on `device` (the CPU if None)."""
+        model = mirror(net, device)
         if dtype is not None:
             from torch_ref import torch_dtype
 
@@ -145,8 +152,14 @@ class TorchTrainer:
                     p.grad = None                          # what opt.zero_grad(set_to_none=True) does
         else:
             self.opt.zero_grad(set_to_none=True)
-        value = self.loss_fn(forward(self.model, self._layers, to_tensor(X).to(dt)), target_tensor(y, dt))
-        value.backward()
+        if self.device is None:
+            value = self.loss_fn(forward(self.model, self._layers, to_tensor(X).to(dt)), target_tensor(y, dt))
+            value.backward()
+        else:
+            with ieee_float32(self.device):
+                x, target = to_tensor(X, self.device).to(dt), target_tensor(y, dt, self.device)
+                value = self.loss_fn(forward(self.model, self._layers, x), target)
+                value.backward()
         if by_hand:
             sgd_step_by_hand(self.opt)
         else:
@@ -156,13 +169,12 @@ class TorchTrainer:
     def params(self):
         """Copies in manual's layout (to_manual_layout's, decided once in __init__; .T.copy(), as a (1, n) or (n, 1)
         tensor's np.ascontiguousarray(.T) would be a view of torch's memory, not a copy)."""
-        return {n: t.detach().numpy().T.copy() if self._transposed[n] else t.detach().numpy().copy()
-                for n, t in self._named}
+        return {n: to_array(t).T.copy() if self._transposed[n] else to_array(t).copy() for n, t in self._named}
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         dt = self._named[0][1].dtype
-        with torch.no_grad():
-            return self.model(to_tensor(X).to(dt)).numpy()
+        with torch.no_grad(), ieee_float32(self.device):
+            return to_array(self.model(to_tensor(X, self.device).to(dt)))
 
 
 class LearnerCodeError(Exception):

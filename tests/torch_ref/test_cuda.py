@@ -9,7 +9,6 @@ relative) by default on Ampere and later, so compare_step and TorchTrainer run t
 torch_ref.tensors.ieee_float32 (torch.backends.cuda.matmul.allow_tf32 = False, torch.backends.cudnn.allow_tf32
 = False, restored afterwards).
 """
-import inspect
 
 import numpy as np
 import pytest
@@ -27,9 +26,6 @@ from torch_ref import mirror, target_tensor, to_tensor
 from torch_ref.tensors import ieee_float32, model_device, to_array, torch_device
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: torch.cuda.is_available() is False")
-TRAINER_DEVICE = pytest.mark.skipif("device" not in inspect.signature(TorchTrainer.mirroring).parameters,
-                                    reason="TorchTrainer.mirroring takes no device= yet (comparisons/parity/"
-                                           "trainers.py: the device patch of H11's report)")
 
 
 def mlp(dtype=np.float64):
@@ -62,7 +58,6 @@ def test_cuda_mirror_step_matches_numpy_in_float64(name):
     assert report.passed and report.max_rel() < 1e-12, str(report)
 
 
-@TRAINER_DEVICE
 @CUDA
 @pytest.mark.parametrize("name", NETS)
 def test_cuda_mirror_trains_50_steps_as_numpy_in_float64(name):
@@ -107,7 +102,6 @@ def test_device_cpu_is_the_cpu_path_bit_for_bit(name):
     assert [(d.name, d.max_abs, d.rel) for d in got.diffs] == [(d.name, d.max_abs, d.rel) for d in want.diffs]
 
 
-@TRAINER_DEVICE
 def test_trainer_on_device_cpu_trains_bit_for_bit_as_without():
     net, loss, X, y = mlp()
     opt = manual.Adam(1e-2)
