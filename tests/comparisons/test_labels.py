@@ -28,7 +28,8 @@ def test_each_label_is_declared_once_as_a_constant():
 
 def test_every_declared_label_is_given_by_some_module():
     check_every_label_produced()
-    assert labels.PRODUCERS["stale_weights"] == {"comparisons.learner.mutants"}
+    assert labels.PRODUCERS["stale_weights"] == {"comparisons.learner.mutants", "comparisons.learner.localise",
+                                                 "comparisons.learner.layer_check_bugs"}
     assert set(labels.PRODUCERS["exited"]) == {"comparisons.learner.events"}
 
 
