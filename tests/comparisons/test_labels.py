@@ -28,8 +28,9 @@ def test_each_label_is_declared_once_as_a_constant():
 
 def test_every_declared_label_is_given_by_some_module():
     check_every_label_produced()
-    assert labels.PRODUCERS["stale_weights"] == {"comparisons.learner.mutants", "comparisons.learner.localise",
-                                                 "comparisons.learner.layer_check_bugs"}
+    # the catalogue's mutant and the localisation (api imports both); the layer checks too once imported
+    assert {"comparisons.learner.mutants", "comparisons.learner.localise"} <= labels.PRODUCERS["stale_weights"] <= {
+        "comparisons.learner.mutants", "comparisons.learner.localise", "comparisons.learner.layer_check_bugs"}
     assert set(labels.PRODUCERS["exited"]) == {"comparisons.learner.events"}
 
 
