@@ -123,3 +123,29 @@ def test_a_slip_in_a_zero_gradient_still_fails():
     rng = np.random.default_rng(0)
     report = compare_step(net, manual.MSELoss(), rng.normal(size=(6, 3)), rng.normal(size=(6, 2)))
     assert not report.passed and report.findings[0].diff.name == "0.bias", str(report)
+
+
+TRAJECTORY_NETS = {   # each registered layer in a small net that trains: (layers, input shape)
+    "conv_maxpool": (lambda: [Conv2d(1, 3, 3, padding=1), manual.ReLU(), MaxPool2d(2), Flatten(),
+                              manual.Linear(3 * 4 * 4, 3)], (16, 1, 8, 8)),
+    "conv_avgpool": (lambda: [Conv2d(1, 2, 3, stride=1, padding=1, dilation=1), manual.Tanh(), AvgPool2d(2),
+                              Flatten(), manual.Linear(2 * 4 * 4, 3)], (16, 1, 8, 8)),
+    "batchnorm": (lambda: [manual.Linear(4, 6), BatchNorm1d(6), manual.ReLU(), manual.Linear(6, 3)], (16, 4)),
+    "layernorm": (lambda: [manual.Linear(4, 6), LayerNorm(6), manual.Tanh(), manual.Linear(6, 3)], (16, 4)),
+    "dropout": (lambda: [manual.Linear(4, 6), manual.ReLU(), Dropout(0.3, seed=0), manual.Linear(6, 3)], (16, 4)),
+    "log_softmax": (lambda: [manual.Linear(4, 6), manual.Tanh(), manual.Linear(6, 3), LogSoftmax()], (16, 4)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRAJECTORY_NETS))
+def test_every_layer_trains_200_float64_steps_like_torch(case):
+    """200 steps of SGD with momentum, float64, every parameter after every step within 1e-8 of torch's scale."""
+    make, shape = TRAJECTORY_NETS[case]
+    net = manual.init_torch_default(manual.Sequential(*make()), seed=0)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=shape), rng.integers(0, 3, shape[0])
+    loss = manual.NLLLoss() if case == "log_softmax" else manual.CrossEntropyLoss()
+    opt = manual.SGD(0.05, momentum=0.9)
+    report = compare_trajectory(ManualTrainer(net, loss, opt), TorchTrainer.mirroring(net, loss, opt), (X, y),
+                                steps=200, rtol=1e-8)
+    assert report.passed and report.steps_run == 200, str(report)
