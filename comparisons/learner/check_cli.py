@@ -110,7 +110,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", required=True, help="layer widths, input to output, e.g. 2,4,1 (required)")
     parser.add_argument("--activations", help=activations_help())
     parser.add_argument("--output", default="identity",
-                        help=f"output activation: {' or '.join(OUTPUTS)} (default identity)")
+                        help=f"output activation: {' or '.join(OUTPUTS)}, or any other of --activations' names "
+                             "with its parameters (tanh, leaky_relu:0.2, ...) (default identity)")
     parser.add_argument("--loss", default="mse",
                         help="the loss the code computes (default mse): " + "; ".join(LOSSES.values()))
     parser.add_argument("--targets", choices=("one_hot", "index"), help=targets_help())

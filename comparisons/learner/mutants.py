@@ -106,12 +106,12 @@ def mutants_for(spec: LearnerSpec, *, step: bool = False) -> list[Mutant]:
     """Every hypothesised bug that could change this network's gradients, most specific first."""
     out: list[Mutant] = []
     last = spec.n_linear - 1
-    if spec.output == "sigmoid":
-        out.append(_mutant("output_derivative", "output:missing",
-                           f"the derivative of {spec.act_label(last)} is left out: dL/dz = dL/dp instead of "
-                           f"dL/dp * p*(1-p)", Knobs(hidden={last: "missing"})))
+    if spec.act_name(last) != "identity":
         texts = derivative_texts(spec.act(last))
-        for how, i in (("on_pre", 1), ("on_post", 2)):
+        out.append(_mutant("output_derivative", "output:missing",
+                           f"the derivative of {spec.act_label(last)} is left out: dL/dz = dL/da instead of "
+                           f"dL/da * {texts[0]}", Knobs(hidden={last: "missing"})))
+        for how, i in (("on_pre", 1), ("on_post", 2)) if spec.act(last).op.two_forms else ():
             out.append(_mutant("derivative", f"output:{how}",
                                f"{spec.act_label(last)}: output derivative {texts[i]} instead of {texts[0]}",
                                Knobs(hidden={last: how})))

@@ -19,7 +19,7 @@ from manual.validate import as_float_dtype
 from ..wording import arg
 
 HIDDEN_ACTIVATIONS = tuple(manual.ACTIVATION_REGISTRY)   # every registered one, with its parameters
-OUTPUTS = ("identity", "sigmoid")
+OUTPUTS = ("identity", "sigmoid")   # the usual ones; any registered activation (with parameters) is accepted
 LOSSES = {name: f"{name}: {op.text}" for name, op in LOSS_REGISTRY.items()}   # every registered loss
 LAYOUTS = {"row": "X @ W + b, W (fan_in, fan_out), b (fan_out,), X (N, features)",
            "column": "W @ x + b, W (fan_out, fan_in), b (fan_out, 1), x (features, N)"}
@@ -63,6 +63,18 @@ def _activations(activations, n_hidden: int, sizes) -> tuple[str, ...]:
             text = repr(name if isinstance(name, str) else name.spelling)
             raise LearnerSpecError(str(exc).replace(text, f"{text} for hidden layer {i}", 1)) from None
     return tuple(out)
+
+
+def _output(output) -> str:
+    """The output activation's canonical spelling: identity, sigmoid, or any registered one ('tanh',
+    'leaky_relu:0.2')."""
+    if not isinstance(output, (str, ChosenActivation)):
+        raise LearnerSpecError(f"{arg('output')} must be an activation name such as {', '.join(OUTPUTS)}, "
+                               f"got {output!r}")
+    try:
+        return parse_activation(output.lower() if isinstance(output, str) else output).spelling
+    except ParityInputError as exc:
+        raise LearnerSpecError(f"{arg('output')}: {exc}") from None
 
 
 def _check_loss(op: LossOp, output: str, sizes: tuple[int, ...]) -> None:
@@ -115,11 +127,10 @@ class LearnerSpec:
         loss's default form (one-hot rows for cross-entropy), or 'index' for class indices y (N,)."""
         sizes = _sizes(sizes)
         acts = _activations(activations, len(sizes) - 2, sizes)
-        if not isinstance(output, str) or output.lower() not in OUTPUTS:
-            raise LearnerSpecError(f"{arg('output')} must be one of {', '.join(OUTPUTS)}, got {output!r}")
+        output = _output(output)
         if not isinstance(loss, str) or loss.lower() not in LOSSES:
             raise LearnerSpecError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
-        output, loss = output.lower(), loss.lower()
+        loss = loss.lower()
         _check_loss(LOSS_REGISTRY[loss], output, sizes)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise LearnerSpecError(f"{arg('seed')} must be a non-negative integer, got {seed!r}")

@@ -151,7 +151,7 @@ def test_step_fn_returning_none_without_updating_is_named():
     (dict(activations="rellu"), "unknown activation 'rellu' for hidden layer 0; known: relu, leaky_relu"),
     (dict(sizes=[3]), "sizes must list the layer widths from input to output, at least two of them"),
     (dict(sizes=[2, 0, 1]), "sizes must be positive integers, got [2, 0, 1]"),
-    (dict(output="tanh"), "output must be one of identity, sigmoid, got 'tanh'"),
+    (dict(output="swish"), "output: unknown activation 'swish'; known: relu, leaky_relu, sigmoid, tanh, identity"),
     (dict(loss="mae"), "unknown loss 'mae'; known: mse, sum, half_sum, half_mse, half_sum_mean, bce, bce_sum, "
                        "bce_with_logits, cross_entropy, cross_entropy_sum, nll, l1, smooth_l1, huber"),
     (dict(loss="bce"), "loss 'bce' needs probabilities in (0, 1): use output='sigmoid'"),

@@ -33,7 +33,7 @@ GRAD_CASES = [  # (bug, spec overrides, label, words the summary or evidence mus
     ("deriv_on_z", dict(activations="sigmoid"), "wrong_activation_derivative", ["z*(1-z)", "layer 1 (Sigmoid)"]),
     ("deriv_on_z", dict(activations="tanh"), "wrong_activation_derivative", ["1-z**2"]),
     ("relu_mask", dict(activations="leaky_relu"), "wrong_activation_derivative", ["LeakyReLU", "slope 0.01"]),
-    ("no_output_deriv", dict(output="sigmoid"), "missing_output_activation_derivative", ["p*(1-p)"]),
+    ("no_output_deriv", dict(output="sigmoid"), "missing_output_activation_derivative", ["dL/da * a*(1-a)"]),
     ("cache_prev", dict(sizes=[3, 3, 3, 2]), "cache_off_by_one", ["layer before"]),
     ("accumulate", dict(), "grad_accumulation", ["previous call"]),
     ("batch_last", dict(), "batch_dependent", ["batch size 1", "on N=1"]),

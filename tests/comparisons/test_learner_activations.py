@@ -1,5 +1,6 @@
 """Learner checks with any registered activation and its parameters: a correct learner passes, a wrong
 derivative is flagged, the mutants and the report use the given parameter, bad spellings are refused."""
+import numpy as np
 import pytest
 from learner_zoo import make_grad_fn
 
@@ -78,3 +79,25 @@ def test_bad_spellings_are_refused_with_the_accepted_forms(acts, words, capsys):
 def test_rerun_spells_the_parameters():
     report = comparisons.check_grad_fn(make_grad_fn("softplus:2:10", bug="sign"), activations="softplus:2:10", **NET)
     assert "activations=['softplus:2.0:10.0', 'softplus:2.0:10.0']" in str(report), str(report)
+
+
+def _leaky_output_grad_fn(skip_output_derivative: bool):
+    """A 3-5-2 tanh network whose output is LeakyReLU(0.2), MSE; optionally without the output's f'."""
+    def grad_fn(params, X, y):
+        (W1, b1), (W2, b2) = params
+        a1 = np.tanh(X @ W1 + b1)
+        z2 = a1 @ W2 + b2
+        out = np.where(z2 > 0, z2, 0.2 * z2)
+        d = 2 * (out - y) / y.size
+        d = d if skip_output_derivative else d * np.where(z2 > 0, 1.0, 0.2)
+        d1 = (d @ W2.T) * (1 - a1 ** 2)
+        return float(np.mean((out - y) ** 2)), [(X.T @ d1, d1.sum(0)), (a1.T @ d, d.sum(0))]
+    return grad_fn
+
+
+def test_any_registered_activation_may_be_the_output_and_its_derivative_left_out_is_named():
+    net = dict(sizes=[3, 5, 2], activations="tanh", output="leaky_relu:0.2", loss="mse")
+    assert comparisons.check_grad_fn(_leaky_output_grad_fn(False), **net).passed
+    report = comparisons.check_grad_fn(_leaky_output_grad_fn(True), **net)
+    assert not report.passed and report.findings[0].label == "missing_output_activation_derivative", str(report)
+    assert "layer 3 (LeakyReLU(0.2))" in str(report)
