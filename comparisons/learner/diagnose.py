@@ -84,6 +84,31 @@ def _accumulation_candidate(obs: list[Observation]) -> Candidate | None:
                                        ""), grads)
 
 
+def _per_sample_candidates(spec: LearnerSpec, obs: list[Observation], step: bool) -> list[Candidate]:
+    """A step_fn that takes one SGD step per sample, in order (the update inside the loop over the rows),
+    with lr or lr/N each: its implied gradient (p - p_new) / lr, from the reference backprop on one row at a
+    time. Right on N = 1, wrong on a batch."""
+    if not step or not any(o.probe.N > 1 for o in obs):
+        return []
+    out = []
+    for share, text in ((1.0, "lr"), (None, "lr/N")):
+        grads = []
+        for o in obs:
+            params = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in o.probe.params]
+            rate = o.lr * (share if share is not None else 1.0 / o.probe.N)
+            for i in range(o.probe.N):
+                g = backprop(spec, params, o.probe.X[i:i + 1], o.probe.y[i:i + 1], lr=o.lr).grads
+                params = [(W - rate * gW, b - rate * gb.reshape(b.shape)) for (W, b), (gW, gb) in zip(params, g)]
+            grads.append([((W0 - W) / o.lr, (b0 - b) / o.lr)
+                          for (W0, b0), (W, b) in zip(o.probe.params, params)])
+        out.append(Candidate(lambda text=text: Diagnosis(
+            BATCH_DEPENDENT, f"one SGD step per sample, in order, each with {text} (the update inside the loop "
+                             "over the rows): the batch's gradient is never taken as one; compute every row's "
+                             "gradient from the same weights, combine them as the loss's mean/sum does, then "
+                             "update once", ""), grads))
+    return out
+
+
 def _mutant_candidates(spec, obs, step) -> Iterator[Candidate]:
     for m in mutants_for(spec, step=step):
         grads = [backprop(spec, o.probe.params, o.probe.X, o.probe.y, m.knobs, lr=o.lr).grads for o in obs]
@@ -103,7 +128,7 @@ def diagnose_tensors(spec: LearnerSpec, obs: list[Observation], *, rtol: float,
     if not failing:
         return {}
     whole = _ratio_candidate(spec, obs, tensors, rtol, step)
-    rest = [c for c in (_accumulation_candidate(obs),) if c is not None]
+    rest = [c for c in (_accumulation_candidate(obs), *_per_sample_candidates(spec, obs, step)) if c is not None]
     mutants = list(_mutant_candidates(spec, obs, step))
     for cand in ([whole] if whole else []) + rest + mutants:
         good, worst = cand.fits(obs, tensors, rtol)

@@ -259,3 +259,29 @@ def test_best_diagnosis_prefers_a_named_label():
     assert best_diagnosis({(0, 0): unknown, (0, 1): scale, (1, 0): scale}) is scale
     assert best_diagnosis({(0, 0): unknown}) is unknown
     assert best_diagnosis({}) is None
+
+
+def _per_sample_step(share_lr: bool):
+    """A 2-4-1 tanh MSE step_fn updating after every row (lr, or lr/N per row): online SGD, not a batch step."""
+    def step_fn(params, X, y, lr):
+        (W1, b1), (W2, b2) = [(W.copy(), b.copy()) for W, b in params]
+        rate = lr / len(X) if share_lr else lr
+        for x, t in zip(X, y):
+            a1 = np.tanh(x @ W1 + b1)
+            d2 = 2 * (a1 @ W2 + b2 - t) / t.size
+            d1 = (d2 @ W2.T) * (1 - a1 ** 2)
+            W2 -= rate * np.outer(a1, d2)
+            b2 -= rate * d2
+            W1 -= rate * np.outer(x, d1)
+            b1 -= rate * d1
+        return [(W1, b1), (W2, b2)]
+    return step_fn
+
+
+@pytest.mark.parametrize("share_lr, text", [(False, "each with lr "), (True, "each with lr/N ")])
+def test_one_sgd_step_per_sample_is_named_and_reproduced(share_lr, text):
+    report = comparisons.check_step_fn(_per_sample_step(share_lr), sizes=[2, 4, 1], activations="tanh", loss="mse",
+                                       lr=0.1)
+    finding = report.findings[0]
+    assert finding.label == "batch_dependent" and "one SGD step per sample" in str(report), str(report)
+    assert text in str(report) and "reproduces your numbers" in str(report)
