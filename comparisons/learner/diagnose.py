@@ -65,6 +65,11 @@ def _ratio_candidate(spec, obs, tensors, rtol, step) -> Candidate | None:
         what = f"{known[0]:.4g} x, a constant factor" if const else "a different factor on each probe"
         label = WRONG_SIGN if all(c < 0 for c in known) else WRONG_SCALE
         diag = Diagnosis(label, f"{what} that is no known reduction (not N, 1/N, 2 or 1/2)", fit.evidence(k_out))
+        if const and known[0] == 0:    # nothing of yours moves: db of a network without biases, say
+            diag = Diagnosis(label, "0 x: your gradient is exactly zero where torch's is not: a network without "
+                                    "biases (the check's networks have them, and the probes set b != 0; add b, or "
+                                    "check the bias-free code with b kept at 0 and its gradient returned)",
+                             fit.evidence(k_out))
     grads = [None if c is None else [(c * dW, c * db) for dW, db in o.torch] for o, c in zip(obs, cs)]
     return Candidate(lambda: diag, grads, [1.0 if c is None else c for c in cs])
 

@@ -285,3 +285,15 @@ def test_one_sgd_step_per_sample_is_named_and_reproduced(share_lr, text):
     finding = report.findings[0]
     assert finding.label == "batch_dependent" and "one SGD step per sample" in str(report), str(report)
     assert text in str(report) and "reproduces your numbers" in str(report)
+
+
+def test_bias_gradients_that_are_exactly_zero_are_named_as_a_network_without_biases():
+    """A learner whose network has no biases returns db = 0: the 0 x factor says what that likely means."""
+    def no_bias(params, X, y):
+        (W1, _), (W2, _) = params
+        a1 = np.tanh(X @ W1)
+        d2 = 2 * (a1 @ W2 - y) / y.size
+        d1 = (d2 @ W2.T) * (1 - a1 ** 2)
+        return float(np.mean((a1 @ W2 - y) ** 2)), [(X.T @ d1, np.zeros(W1.shape[1])), (a1.T @ d2, np.zeros(1))]
+    report = comparisons.check_grad_fn(no_bias, sizes=[2, 4, 1], activations="tanh", loss="mse")
+    assert not report.passed and "a network without biases" in str(report), str(report)
