@@ -93,6 +93,12 @@ def ieee_float32(device: Device = None) -> Iterator[None]:
             f.allow_tf32 = value
 
 
+def device_off_cpu(model: torch.nn.Module) -> torch.device | None:
+    """The model's device where tensors must be sent, or None on the CPU (nothing is moved there)."""
+    device = model_device(model)
+    return None if device.type == "cpu" else device
+
+
 def model_device(model: torch.nn.Module) -> torch.device:
     """The device of the model's parameters (the CPU for a model without any); one device, else an error."""
     devices = {p.device for p in model.parameters()} | {b.device for b in model.buffers()}

@@ -62,9 +62,18 @@ def copy_into_torch(net: Sequential, model: torch.nn.Sequential) -> torch.nn.Seq
         for name, value in net.params.items():
             check_array(f"parameter {name}", value)
             state[name].copy_(torch.from_numpy(np.ascontiguousarray(to_torch_layout(name, value, model))).to(dt))
+    copy_buffers_into_torch(net, model, state)
+    return model
+
+
+def copy_buffers_into_torch(net: Sequential, model: torch.nn.Sequential, state: dict | None = None) -> None:
+    """Copy every NumPy buffer (BatchNorm1d's running statistics) into the torch model, by state_dict name."""
+    if not net.buffers:
+        return
+    state = model.state_dict() if state is None else state
+    with torch.no_grad():
         for name, value in net.buffers.items():
             state[name].copy_(torch.from_numpy(np.array(value)))     # np.array keeps a 0-d count
-    return model
 
 
 def copy_into_manual(model: torch.nn.Sequential, net: Sequential) -> Sequential:

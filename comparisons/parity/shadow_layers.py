@@ -8,12 +8,11 @@ update changes nothing torch computes.
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 import manual
 from manual.dropout import Dropout
-from manual.norm import BatchNorm1d
+from torch_ref.weights import copy_buffers_into_torch
 
 
 def carry_layer_state(net: manual.Sequential, model: torch.nn.Sequential) -> None:
@@ -23,7 +22,4 @@ def carry_layer_state(net: manual.Sequential, model: torch.nn.Sequential) -> Non
             mod.train(layer.training)
         if isinstance(layer, Dropout) and layer.last_mask is not None:
             mod.mask = layer.last_mask
-        if isinstance(layer, BatchNorm1d):
-            with torch.no_grad():
-                for key, value in layer.buffers.items():
-                    getattr(mod, key).copy_(torch.from_numpy(np.array(value)))
+    copy_buffers_into_torch(net, model)

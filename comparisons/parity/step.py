@@ -12,7 +12,7 @@ import manual
 from manual.errors import ParityInputError
 from manual.validate import check_array
 from torch_ref import check_same_architecture, mirror, mirror_loss, target_tensor, to_tensor
-from torch_ref.tensors import Device, ieee_float32, model_device, to_array
+from torch_ref.tensors import Device, device_off_cpu, ieee_float32, to_array
 from torch_ref.weights import to_manual_layout
 
 from ..compare import TensorDiff, compare_arrays
@@ -26,8 +26,7 @@ def torch_forward_backward(model: torch.nn.Sequential, loss_fn, X: np.ndarray, y
     another device than the CPU (X and y go there, every result comes back to the CPU; float32 on CUDA in IEEE
     float32, TF32 off: torch_ref.ieee_float32)."""
     model.zero_grad(set_to_none=True)
-    device = model_device(model)
-    device = None if device.type == "cpu" else device
+    device = device_off_cpu(model)
     x = to_tensor(X, device).clone().requires_grad_(True)
     outs, h = [], x
     with ieee_float32(device):
@@ -85,22 +84,16 @@ def compare_step(net: manual.Sequential, loss, X: np.ndarray, y: np.ndarray, *,
     bwd = [report.add(compare_arrays(d, t, name=f"delta {i}", kind="delta", rtol=rtol, layer=lab))
            for i, (d, t, lab) in reversed(list(enumerate(zip(net.deltas, ref["deltas"], labels))))]
     bwd.append(report.add(compare_arrays(dx, ref["input_grad"], name="dL/dx", kind="input grad", rtol=rtol)))
-    floors = None
+    bounds = None     # each gradient's first-order rounding bound, computed once if some gradient needs it
     for name, g in net.grads.items():
         layer = labels[int(name.split(".")[0])]
         d = compare_arrays(g, ref["grads"][name], name=name, kind="grad", rtol=rtol, layer=layer)
         if not d.passed and d.problem is None:
-            floors = floors or rounding_floors(net, loss, X, y)
-            d = within_rounding(d, g, ref["grads"][name], floors[name], rtol) or d
+            bounds = bounds or step_bounds(net, net.get_params(), loss, X, y).grads
+            d = within_rounding(d, g, ref["grads"][name], bounds[name], rtol) or d
         report.add(d)
     report.findings = locate(fwd, bwd, report.diffs, labels)
     return report
-
-
-def rounding_floors(net: manual.Sequential, loss, X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-    """Each gradient's first-order rounding bound in net's dtype (rounding.step_bounds, from the weights the
-    step used): what two correct programs may differ by where the terms cancel."""
-    return step_bounds(net, net.get_params(), loss, X, y).grads
 
 
 def within_rounding(d: TensorDiff, mine: np.ndarray, theirs: np.ndarray, bound: np.ndarray,
@@ -109,7 +102,7 @@ def within_rounding(d: TensorDiff, mine: np.ndarray, theirs: np.ndarray, bound: 
     None if it still fails. A gradient that is exactly zero in exact arithmetic (the bias of a Linear feeding
     BatchNorm1d, whose backward removes the batch mean) is rounding noise on both sides: relative to its own
     magnitude it differs by ~100%, yet both sides are within rounding of the exact 0."""
-    floor = np.maximum(rtol * max(float(np.abs(theirs).max(initial=0.0)), 0.0), allowance(bound))
+    floor = np.maximum(rtol * float(np.abs(theirs).max(initial=0.0)), allowance(bound))
     again = compare_arrays(mine, theirs, name=d.name, kind=d.kind, rtol=d.rtol, layer=d.layer, allowance=floor)
     return again if again.passed else None
 

@@ -10,7 +10,7 @@ import torch
 
 import manual
 from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_tensor
-from torch_ref.tensors import Device, ieee_float32, model_device, to_array
+from torch_ref.tensors import Device, device_off_cpu, ieee_float32, to_array
 from torch_ref.weights import to_manual_layout
 
 
@@ -126,8 +126,7 @@ class TorchTrainer:
         self.by_hand = by_hand and plain_sgd(opt)      # decided once: the options do not change during a run
         self._layers = direct_layers(model) if by_hand else None
         self._named = list(model.named_parameters())
-        device = model_device(model)
-        self.device = None if device.type == "cpu" else device     # None: the CPU path, nothing moved
+        self.device = device_off_cpu(model)                         # None: the CPU path, nothing moved
         arrays = {n: to_array(t) for n, t in self._named}   # which arrays manual keeps transposed, once
         self._transposed = {n: to_manual_layout(n, a, model) is not a for n, a in arrays.items()}
 
