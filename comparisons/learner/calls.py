@@ -91,26 +91,32 @@ def invoke(fn, spec: LearnerSpec, probe: Probe, *, kind: str, params=None, lr: f
     args, X, y = to_learner(spec, call.probe.params, call.probe.X, call.probe.y)
     before = {name: a.copy() for name, a in _inputs(args, X, y).items()}
     call.passed = args
-    try:
-        with np.errstate(all="ignore"):
-            call.raw = fn(args, X, y) if kind == "grad" else fn(args, X, y, lr)
-    except CheckInterrupted:  # Ctrl-C of the check itself, while the learner's process ran
-        raise
-    except LearnerEvent as event:  # from the learner's worker process: it says where
-        call.error, call.where = event, event.where
-    except (SystemExit, KeyboardInterrupt, MemoryError) as exc:  # in this process: not GeneratorExit
-        call.where = learner_location(exc)
-        call.error = event_from(exc, call.where)
-    except Exception as exc:  # the learner's code failed: a finding, never a harness traceback
-        call.error = exc
-        call.where = "" if isinstance(exc, LearnerSetupError) else (getattr(exc, "learner_where", "")
-                                                                       or learner_location(exc))
+    call.raw, call.error, call.where = call_learner(
+        lambda: fn(args, X, y) if kind == "grad" else fn(args, X, y, lr))
     now = _inputs(args, X, y)
     call.mutated = [name for name, old in before.items() if not _unchanged(now.get(name), old)]
     if call.error is None:
         parsed = parse_grad(call.raw, spec, call) if kind == "grad" else parse_step(call.raw, spec, call, inplace)
         call.loss, call.pairs, call.problem = parsed
     return call
+
+
+def call_learner(thunk) -> tuple[Any, BaseException | None, str]:
+    """thunk() (a call of the learner's code) with its failures caught: (returned, the exception or
+    LearnerEvent, where in the learner's code), so a failure is a finding, never a harness traceback."""
+    try:
+        with np.errstate(all="ignore"):
+            return thunk(), None, ""
+    except CheckInterrupted:  # Ctrl-C of the check itself, while the learner's process ran
+        raise
+    except LearnerEvent as event:  # from the learner's worker process: it says where
+        return None, event, event.where
+    except (SystemExit, KeyboardInterrupt, MemoryError) as exc:  # in this process: not GeneratorExit
+        where = learner_location(exc)
+        return None, event_from(exc, where), where
+    except Exception as exc:
+        setup = isinstance(exc, LearnerSetupError)   # the adapter cannot drive the object: no line of theirs
+        return None, exc, "" if setup else (getattr(exc, "learner_where", "") or learner_location(exc))
 
 
 def describe(x) -> str:

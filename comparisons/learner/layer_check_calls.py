@@ -9,10 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .calls import LearnerSetupError, describe
-from .events import CheckInterrupted, LearnerEvent, event_from
+from .calls import call_learner, describe
 from .layer_check_probes import LayerProbe
-from .trace import learner_location
 
 
 @dataclass(eq=False)
@@ -41,20 +39,7 @@ def run(fn, args: list, names: list[str]) -> tuple[Any, BaseException | None, st
     """(returned, exception or LearnerEvent, where, names of the array arguments it changed); a None name
     is not watched (the learner's own cache)."""
     before = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
-    raw, error, where = None, None, ""
-    try:
-        with np.errstate(all="ignore"):
-            raw = fn(*args)
-    except CheckInterrupted:
-        raise
-    except LearnerEvent as event:
-        error, where = event, event.where
-    except (SystemExit, KeyboardInterrupt, MemoryError) as exc:
-        where = learner_location(exc)
-        error = event_from(exc, where)
-    except Exception as exc:  # the learner's code failed: a finding, never a harness traceback
-        setup = isinstance(exc, LearnerSetupError)   # the adapter cannot drive the object: no line of theirs
-        error, where = exc, "" if setup else getattr(exc, "learner_where", "") or learner_location(exc)
+    raw, error, where = call_learner(lambda: fn(*args))
     mutated = [n for n, a, b in zip(names, args, before)
                if n and b is not None and not (a.shape == b.shape and np.array_equal(a, b, equal_nan=True))]
     return raw, error, where, mutated
