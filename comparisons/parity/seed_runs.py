@@ -353,23 +353,38 @@ def _cost(job) -> float:
     return scale * s.steps * (1 + sum(a * b for a, b in zip(s.sizes, s.sizes[1:])) / 1000)
 
 
+# Seed 000's systems read sklearn's make_regression and run the seed's own torch.optim.SGD: both are imported on
+# first use (~1.3 s, and ~1.7 s for the torch._dynamo that building a torch optimizer imports), so all their jobs
+# run one after another in one worker, which pays once, while the parent forks without them.
+def _one_lane(part) -> bool:
+    return system_by_key(part[1]).seed == "000"
+
+
+def _run_lane(parts: list) -> list:
+    return [_job(part) for part in parts]
+
+
 class Jobs:
-    """Jobs started in n_jobs forked worker processes (longest first; a float32 row as its three parts):
-    `results()` waits for them, in order of jobs; `cancel()` stops the workers. Serial (run by results())
-    where fork is unavailable, or for one job of one part or one worker unless `background` (then one worker
-    runs them while the caller goes on)."""
+    """Jobs started in n_jobs forked worker processes (longest first; a float32 row as its three parts; seed
+    000's parts as one lane): `results()` waits for them, in order of jobs; `cancel()` stops the workers. Serial
+    (run by results()) where fork is unavailable, or for one job of one part or one worker unless `background`
+    (then one worker runs them while the caller goes on)."""
 
     def __init__(self, jobs: list, n_jobs: int, background: bool = False):
         self.jobs, self.pool, self.futures = jobs, None, {}
         parts = [(i, part) for i, job in enumerate(jobs) for part in _parts(job)]
         if (n_jobs <= 1 and not background) or len(parts) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             return
-        for kind, key, _ in jobs:      # build the data once, before forking, so the workers share it
-            system_by_key(key).data
-        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)  # its lazy torch._dynamo import (~2 s), once
-        self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(parts))), mp_context=multiprocessing.get_context("fork"))
-        for i, part in sorted(parts, key=lambda ip: -_cost(ip[1])):
-            self.futures.setdefault(i, []).append((part[0], self.pool.submit(_job, part)))
+        lane = [(i, part) for i, part in parts if _one_lane(part)]
+        units = [[ip] for ip in parts if not _one_lane(ip[1])] + ([lane] if lane else [])
+        for i, (kind, key, _) in parts:      # build the data once, before forking, so the workers share it
+            if not _one_lane((kind, key, None)):
+                system_by_key(key).data
+        self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(units))), mp_context=multiprocessing.get_context("fork"))
+        for unit in sorted(units, key=lambda u: -sum(_cost(part) for _, part in u)):
+            future = self.pool.submit(_run_lane, [part for _, part in unit])
+            for k, (i, part) in enumerate(unit):
+                self.futures.setdefault(i, []).append((part[0], future, k))
 
     def results(self) -> list:
         if self.pool is None:
@@ -381,7 +396,7 @@ class Jobs:
 
     def _joined(self, i: int):
         """Job i's result: its one part's, or a float32 row's judged result joined with its reference runs."""
-        done = {kind: future.result() for kind, future in self.futures[i]}
+        done = {kind: future.result()[k] for kind, future, k in self.futures[i]}
         if "judge" not in done:
             return next(iter(done.values()))
         add_reference_runs(done["judge"], done["torch"], done["float64"][0])

@@ -32,7 +32,7 @@ from torch_ref.weights import to_manual_layout
 from ..compare import TensorDiff, compare_arrays
 from .rounding import allowance, step_bounds, unit_roundoff
 from .shadow_layers import carry_layer_state
-from .trainers import direct_layers, forward, plain_sgd, sgd_step_by_hand
+from .trainers import by_hand_sgd, direct_layers, forward
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
 STEP_ULPS = 32.0            # a stateful update's step: ~10 rounded operations on its size, on each side, with margin
@@ -63,8 +63,8 @@ class ShadowCheck:
         self.lr = opt.lr
         self.model = mirror(net)
         self.loss_fn = mirror_loss(loss)
-        self.torch_opt = mirror_optimizer(opt, self.model) if self.plain else None
-        self.by_hand = self.torch_opt is not None and plain_sgd(self.torch_opt)   # (trainers.py), decided once
+        # plain SGD: stepped by hand as torch.optim.SGD steps it (trainers.py); else a new twin at each step
+        self.torch_opt = (by_hand_sgd(opt, self.model) or mirror_optimizer(opt, self.model)) if self.plain else None
         self.tparams = dict(self.model.named_parameters())
         self.layers = direct_layers(self.model)       # layer.forward in turn, without nn.Module.__call__ (no hooks)
         arrays = {n: p.detach().numpy() for n, p in self.tparams.items()}    # which arrays are transposed, once
@@ -92,19 +92,11 @@ class ShadowCheck:
             clone = copy.copy(self.opt)
             clone.state = copy.deepcopy(state or {})
             opt = mirror_optimizer(clone, self.model)
-        by_hand = self.by_hand
-        if by_hand:
-            for p in self.tparams.values():
-                p.grad = None                      # what opt.zero_grad(set_to_none=True) does
-        else:
-            opt.zero_grad(set_to_none=True)
+        opt.zero_grad(set_to_none=True)
         value = self.loss_fn(forward(self.model, self.layers, to_tensor(X)), target_tensor(y))
         value.backward()
         grads = {n: self._manual_copy(n, p.grad) for n, p in self.tparams.items()}
-        if by_hand:
-            sgd_step_by_hand(opt)                  # opt.step(), bit for bit (trainers.py)
-        else:
-            opt.step()
+        opt.step()                                 # a ByHandSGD's: torch.optim.SGD's, bit for bit (trainers.py)
         after = {n: self._manual_copy(n, p.detach()) for n, p in self.tparams.items()}
         t_state = {n: {k: (float(v) if k == "step" else to_manual_layout(n, v.numpy().copy(), self.model))
                        for k, v in opt.state[p].items() if isinstance(v, torch.Tensor)}

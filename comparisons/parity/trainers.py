@@ -21,6 +21,9 @@ class Trainer(Protocol):
     def params(self) -> dict[str, np.ndarray]:
         """Copies of the current parameters in manual layout, by state_dict name."""
 
+    # optional: params_view() -> dict[str, np.ndarray]: the same without copies (views of the live arrays, read
+    # before the next step), for the per-step finiteness check (trajectory.py falls back to params())
+
 
 class ManualTrainer:
     """manual net + loss + optimizer (any manual.Optimizer): forward, loss, backward, opt.step(net)."""
@@ -36,6 +39,9 @@ class ManualTrainer:
 
     def params(self):
         return self.net.get_params()
+
+    def params_view(self):
+        return self.net.params
 
     def optimizer_state(self) -> dict:
         """A copy of the optimizer's state (buffers, step counts) by parameter name."""
@@ -94,7 +100,7 @@ def forward(model: torch.nn.Module, layers: list[torch.nn.Module] | None, x: tor
     return x
 
 
-def sgd_step_by_hand(opt: torch.optim.SGD) -> None:
+def sgd_step_by_hand(opt: torch.optim.SGD | ByHandSGD) -> None:
     """torch.optim.SGD's single-tensor step for a plain_sgd(opt): p.add_(grad, alpha=-lr), params without a
     gradient skipped, as opt.step() does it (same kernel, same values, bit for bit)."""
     with torch.no_grad():
@@ -104,6 +110,51 @@ def sgd_step_by_hand(opt: torch.optim.SGD) -> None:
                 if p.grad is not None:
                     p.add_(p.grad, alpha=-lr)
     opt._opt_called = True      # as opt.step() marks it, for an lr scheduler's order check
+
+
+class ByHandSGD:
+    """A plain torch.optim.SGD(params, lr), stepped by hand (sgd_step_by_hand), built only when `.torch` is read
+    (to attach an lr scheduler, say; its param_groups, and so the scheduler's lr, are then what step() reads).
+    The first torch optimizer built in a process imports torch._dynamo (~1.7 s); a seed run never needs it."""
+
+    def __init__(self, params, lr: float, built: torch.optim.SGD | None = None):
+        self._groups, self._torch = [{"params": list(params), "lr": lr}], built
+
+    @classmethod
+    def of(cls, opt: torch.optim.SGD) -> ByHandSGD:
+        """An SGD already built (a plain_sgd one), stepped by hand."""
+        return cls([], opt.param_groups[0]["lr"], built=opt)
+
+    @property
+    def torch(self) -> torch.optim.SGD:
+        if self._torch is None:
+            self._torch = torch.optim.SGD(self._groups[0]["params"], lr=self._groups[0]["lr"])
+        return self._torch
+
+    @property
+    def param_groups(self) -> list[dict]:
+        return self._groups if self._torch is None else self._torch.param_groups
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """opt.zero_grad(set_to_none=True) (the only kind there is here)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def step(self) -> None:
+        sgd_step_by_hand(self if self._torch is None else self._torch)
+
+
+def by_hand_sgd(opt: manual.Optimizer, model: torch.nn.Module) -> ByHandSGD | None:
+    """The ByHandSGD twin of a plain manual.SGD (p -= lr * grad) over model's parameters, all on the CPU, when
+    no global optimizer hook is registered (then opt.step() adds nothing to p.add_(grad, alpha=-lr)); else None."""
+    from torch.optim import optimizer as _optimizer
+
+    if not (isinstance(opt, manual.SGD) and opt.plain) or any(p.device.type != "cpu" for p in model.parameters()):
+        return None
+    if _optimizer._global_optimizer_pre_hooks or _optimizer._global_optimizer_post_hooks:
+        return None
+    return ByHandSGD(model.parameters(), float(opt.lr))
 
 
 class TorchTrainer:
@@ -121,36 +172,43 @@ class TorchTrainer:
     is sent there, float32 runs without TF32 (torch_ref.ieee_float32), and params() and predict() bring the
     values back to the CPU. On the CPU nothing is moved or copied beyond what it was before."""
 
-    def __init__(self, model: torch.nn.Module, loss_fn, opt: torch.optim.Optimizer, by_hand: bool = True):
-        self.model, self.loss_fn, self.opt = model, loss_fn, opt
-        self.by_hand = by_hand and plain_sgd(opt)      # decided once: the options do not change during a run
+    def __init__(self, model: torch.nn.Module, loss_fn, opt: torch.optim.Optimizer | ByHandSGD,
+                 by_hand: bool = True):
+        self.model, self.loss_fn = model, loss_fn
+        if isinstance(opt, ByHandSGD):
+            self._sgd, self._opt = opt, None
+        else:          # decided once: the options do not change during a run
+            self._sgd, self._opt = (ByHandSGD.of(opt) if by_hand and plain_sgd(opt) else None), opt
+        self.by_hand = self._sgd is not None
         self._layers = direct_layers(model) if by_hand else None
         self._named = list(model.named_parameters())
         self.device = device_off_cpu(model)                         # None: the CPU path, nothing moved
         arrays = {n: to_array(t) for n, t in self._named}   # which arrays manual keeps transposed, once
         self._transposed = {n: to_manual_layout(n, a, model) is not a for n, a in arrays.items()}
 
+    @property
+    def opt(self) -> torch.optim.Optimizer:
+        """The torch optimizer (a ByHandSGD's built now if it was not yet)."""
+        return self._opt if self._opt is not None else self._sgd.torch
+
     @classmethod
     def mirroring(cls, net: manual.Sequential, loss, opt: manual.Optimizer, dtype=None,
                   by_hand: bool = True, device: Device = None) -> TorchTrainer:
         """A torch trainer starting from net's weights (cast to `dtype` if given) with the same loss and the
-        torch twin of `opt` (same class and hyper-parameters, its state copied), on `device` (the CPU if None)."""
+        torch twin of `opt` (same class and hyper-parameters, its state copied), on `device` (the CPU if None);
+        a plain SGD stepped by hand is a ByHandSGD (no torch.optim.SGD built unless `.opt` is read)."""
         model = mirror(net, device)
         if dtype is not None:
             from torch_ref import torch_dtype
 
             model = model.to(torch_dtype(dtype))
-        return cls(model, mirror_loss(loss), mirror_optimizer(opt, model), by_hand=by_hand)
+        twin = (by_hand_sgd(opt, model) if by_hand else None) or mirror_optimizer(opt, model)
+        return cls(model, mirror_loss(loss), twin, by_hand=by_hand)
 
     def step(self, X, y):
         dt = self._named[0][1].dtype
-        by_hand = self.by_hand
-        if by_hand:
-            for group in self.opt.param_groups:
-                for p in group["params"]:
-                    p.grad = None                          # what opt.zero_grad(set_to_none=True) does
-        else:
-            self.opt.zero_grad(set_to_none=True)
+        opt = self._sgd or self._opt
+        opt.zero_grad(set_to_none=True)
         if self.device is None:
             value = self.loss_fn(forward(self.model, self._layers, to_tensor(X).to(dt)), target_tensor(y, dt))
             value.backward()
@@ -159,16 +217,17 @@ class TorchTrainer:
                 x, target = to_tensor(X, self.device).to(dt), target_tensor(y, dt, self.device)
                 value = self.loss_fn(forward(self.model, self._layers, x), target)
                 value.backward()
-        if by_hand:
-            sgd_step_by_hand(self.opt)
-        else:
-            self.opt.step()
+        opt.step()
         return value.item()
 
     def params(self):
         """Copies in manual's layout (to_manual_layout's, decided once in __init__; .T.copy(), as a (1, n) or (n, 1)
         tensor's np.ascontiguousarray(.T) would be a view of torch's memory, not a copy)."""
-        return {n: to_array(t).T.copy() if self._transposed[n] else to_array(t).copy() for n, t in self._named}
+        return {n: a.copy() for n, a in self.params_view().items()}
+
+    def params_view(self):
+        """The parameters in manual's layout as views of torch's memory (changed by the next step)."""
+        return {n: to_array(t).T if self._transposed[n] else to_array(t) for n, t in self._named}
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         dt = self._named[0][1].dtype

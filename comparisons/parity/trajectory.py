@@ -118,6 +118,13 @@ def _batch(data: Data, k: int) -> Batch:
     return data(k) if callable(data) else data
 
 
+def _view(trainer: Trainer) -> dict[str, np.ndarray]:
+    """The trainer's current parameters, uncopied where it can give them (params_view), for a look before its
+    next step."""
+    view = getattr(trainer, "params_view", None)
+    return view() if view is not None else trainer.params()
+
+
 def _finite(values: dict[str, np.ndarray], loss) -> bool:
     """Whether the loss and every element are finite. A finite sum says so in one pass (an inf or a NaN
     makes the sum inf or NaN); only a sum that is not (a real inf or NaN, or an overflow) is looked at element
@@ -191,7 +198,7 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
                 lb = reference.step(X, y)
         report.losses["manual"].append(la)
         report.steps_run = k + 1
-        pa = candidate.params()
+        pa = candidate.params() if shadow is not None or k % stride == 0 or k == steps - 1 else _view(candidate)
         if shadow is not None:
             due = k < SHADOW_EVERY_STEP or k % stride == 0 or k == steps - 1 or not _finite(pa, la)
             state_after = candidate.optimizer_state() if stateful else None
@@ -204,13 +211,13 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
                 pending.params[k] = pa
             continue
         report.losses["torch"].append(lb)
-        pb = reference.params()
+        params_due = k % stride == 0 or k == steps - 1
+        pb = reference.params() if params_due else _view(reference)
         if not (_finite(pa, la) and _finite(pb, lb)):
             report.nonfinite_step = k
             report.findings.append(_nonfinite_finding(k, _finite(pa, la), _finite(pb, lb)))
             break
         diffs: list[TensorDiff] = []
-        params_due = k % stride == 0 or k == steps - 1
         if la is not None:
             s = scale(("loss", "loss"), lb)
             if params_due or not _loss_quietly_passes(report, la, lb, s, rtol):
