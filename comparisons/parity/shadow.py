@@ -20,6 +20,7 @@ the first step where that gradient is not itself cancelled to rounding noise.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_t
 from torch_ref.weights import to_manual_layout
 
 from ..compare import TensorDiff, compare_arrays
+from .flat import FlatLayout
 from .rounding import allowance, step_bounds, unit_roundoff
 from .shadow_layers import carry_layer_state
 from .trainers import by_hand_sgd, direct_layers, forward
@@ -69,6 +71,8 @@ class ShadowCheck:
         self.layers = direct_layers(self.model)       # layer.forward in turn, without nn.Module.__call__ (no hooks)
         arrays = {n: p.detach().numpy() for n, p in self.tparams.items()}    # which arrays are transposed, once
         self.transposed = {n: to_manual_layout(n, a, self.model) is not a for n, a in arrays.items()}
+        sizes = [a.size for a in net.params.values()]
+        self.layout = FlatLayout({n: a.shape for n, a in net.params.items()}) if sizes and min(sizes) else None
         self.u = unit_roundoff(net.dtype)
         self.layer_of = layer_of or (lambda name: None)
         self.torch_finite = True     # whether torch's last step ended with a finite loss and parameters
@@ -118,8 +122,38 @@ class ShadowCheck:
         self.torch_finite = bool(np.isfinite(t_value) and all(np.isfinite(v).all() for v in t_after.values()))
         with np.errstate(all="ignore"):
             bounds = step_bounds(self.net, before, self.loss, X, y)
-            pairs = [("loss", "loss", value, t_value, allowance(bounds.loss))]
-            for name in t_grads:
+            judged = [self._judge(k, "loss", "loss", value, t_value, allowance(bounds.loss))]
+            flat = self._judge_plain(k, grads, after, t_grads, t_after, bounds) if self.plain else None
+            judged += flat if flat is not None else self._judge_each(k, before, grads, after, t_grads, t_after,
+                                                                     t_state, bounds, state_before, state_after)
+        ratios = [r for _, r in judged if r is not None]
+        worst = max(ratios, default=0.0)
+        self.history.append(ShadowStep(k, abs(float(value) - float(t_value)), float(allowance(bounds.loss)),
+                                       float("inf") if worst == 0 else 1.0 / worst))
+        return [d for d, _ in judged if d is not None]
+
+    def _judge_plain(self, k: int, grads, after, t_grads, t_after, bounds) -> list | None:
+        """Plain SGD's gradients and updated parameters judged over flat vectors (flat.py): the allowances and
+        ratios of _judge_each in a dozen NumPy calls for all tensors; None when a name or shape differs."""
+        lay = self.layout
+        flats = [lay.join(d) for d in (grads, t_grads, after, t_after, bounds.grads)] if lay is not None else [None]
+        if any(f is None for f in flats):
+            return None
+        g, g_t, p, p_t, b = flats
+        g_allow = allowance(b)
+        p_allow = self.lr * g_allow + UPDATE_ULPS * self.u * (np.abs(p_t) + self.lr * np.abs(g_t))
+        r_g, r_p = lay.max_each(np.abs(g - g_t) / g_allow), lay.max_each(np.abs(p - p_t) / p_allow)
+        out = []
+        for n in lay.shapes:
+            out.append(self._judge(k, n, "grad", grads[n], t_grads[n], lay.piece(g_allow, n), ratio=r_g[n]))
+            out.append(self._judge(k, n, "param", after[n], t_after[n], lay.piece(p_allow, n), ratio=r_p[n]))
+        return out
+
+    def _judge_each(self, k: int, before, grads, after, t_grads, t_after, t_state, bounds, state_before,
+                    state_after) -> list:
+        """Each gradient, updated parameter and state buffer judged on its own."""
+        pairs = []
+        for name in t_grads:
                 g_allow = allowance(bounds.grads[name])
                 pairs.append((name, "grad", grads[name], t_grads[name], g_allow))
                 if self.plain:
@@ -130,12 +164,7 @@ class ShadowCheck:
                     pairs += self._stateful_pairs(name, before[name], t_grads[name], g_allow, t_after[name],
                                                   after[name], (state_before or {}).get(name, {}),
                                                   (state_after or {}).get(name, {}), t_state.get(name, {}))
-            judged = [self._judge(k, *pair) for pair in pairs]
-        ratios = [r for _, r in judged if r is not None]
-        worst = max(ratios, default=0.0)
-        self.history.append(ShadowStep(k, abs(float(value) - float(t_value)), float(pairs[0][4]),
-                                       float("inf") if worst == 0 else 1.0 / worst))
-        return [d for d, _ in judged if d is not None]
+        return [self._judge(k, *pair) for pair in pairs]
 
     def _stateful_pairs(self, name, p_before, g_t, g_allow, p_t, p_np, s_before, s_np, s_t) -> list:
         """(name, kind, mine, torch's, allowance) for the updated parameter and each state buffer, the
@@ -162,14 +191,16 @@ class ShadowCheck:
             pairs.append((label, "state", s_np.get(key), s_t.get(key), s_allow))
         return pairs
 
-    def _judge(self, k, name, kind, mine, theirs, allow) -> tuple[TensorDiff | None, float | None]:
-        """(a TensorDiff when this tensor fails or is its worst so far, else None; error / allowance)."""
+    def _judge(self, k, name, kind, mine, theirs, allow, ratio: float | None = None
+               ) -> tuple[TensorDiff | None, float | None]:
+        """(a TensorDiff when this tensor fails or is its worst so far, else None; error / allowance). `ratio`:
+        that figure measured already (NaN or inf: not finite); else _ratio measures it."""
         if mine is None or theirs is None:
             missing = "your optimizer's" if mine is None else "torch's"
             key = name[name.index("[") + 1:-1]
             return TensorDiff(name=name, kind=kind, rtol=0.0, step=k,
                               problem=f"{missing} state has no {key!r} after this step"), None
-        ratio = _ratio(mine, theirs, allow)
+        ratio = _ratio(mine, theirs, allow) if ratio is None else (ratio if math.isfinite(ratio) else None)
         if ratio is not None and ratio <= min(1.0, self.worst.get((kind, name), -1.0)):
             return None, ratio
         self.worst[(kind, name)] = max(self.worst.get((kind, name), -1.0), ratio or 0.0)
