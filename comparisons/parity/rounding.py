@@ -30,6 +30,7 @@ import numpy as np
 
 import manual
 from manual.activations import Activation
+from manual.select import select
 
 from .rounding_activations import backward_bound, forward_bound
 from .rounding_layers import LayerStep, layer_bounds
@@ -52,10 +53,43 @@ class StepBounds:
 
 @dataclass
 class _Fwd:
-    """A layer's input and its error bound, and for an activation its pre-activation z and e_z."""
+    """A layer's input a and its bound e_a (None: exact, the data itself); for a Linear also |a|, W and |W|,
+    computed once for both passes."""
 
     a: np.ndarray
-    e_a: np.ndarray
+    e_a: np.ndarray | None
+    abs_a: np.ndarray | None = None
+    W: np.ndarray | None = None
+    abs_W: np.ndarray | None = None
+
+
+def _linear_forward(fwd: _Fwd, b: np.ndarray, u: float) -> tuple[np.ndarray, np.ndarray]:
+    """z = a @ W + b and e_z = e_a @ |W| + gamma(n+1) (|a| @ |W| + |b|), summed as one product:
+    (e_a + gamma |a|) @ |W| + gamma |b|."""
+    gam = gamma(fwd.W.shape[0] + 1, u)
+    fwd.abs_a, fwd.abs_W = np.abs(fwd.a), np.abs(fwd.W)
+    spread = gam * fwd.abs_a if fwd.e_a is None else fwd.e_a + gam * fwd.abs_a
+    return fwd.a @ fwd.W + b, spread @ fwd.abs_W + gam * np.abs(b)
+
+
+def _linear_backward(fwd: _Fwd, g, e_g, u: float, grads: dict, i: int, need_input_grad: bool):
+    """dW, db's bounds into grads, each merged into one product: e_dW = |a|.T @ (e_g + gamma(N) |g|)
+    + e_a.T @ (|g| + e_g) (no second term for exact data), e_db = 1 @ (e_g + gamma(N) |g|); and, where a layer
+    below reads it, g_in = g @ W.T with e_in = (e_g + gamma(n_out) |g|) @ |W|.T."""
+    ag = np.abs(g)
+    t = e_g + gamma(fwd.a.shape[0], u) * ag
+    e_dW = fwd.abs_a.T @ t
+    grads[f"{i}.weight"] = e_dW if fwd.e_a is None else e_dW + fwd.e_a.T @ (ag + e_g)
+    grads[f"{i}.bias"] = np.ones(len(t)) @ t
+    if not need_input_grad:
+        return None, None
+    return _times_transposed(g, fwd.W), _times_transposed(e_g + gamma(fwd.W.shape[1], u) * ag, fwd.abs_W)
+
+
+def _times_transposed(x: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """x @ W.T, the same numbers faster at these sizes: for one output the broadcast x * W.T (BLAS is slow at an
+    outer product), else with W.T made contiguous (BLAS multiplies by a transposed operand more slowly)."""
+    return x * W.T if W.shape[1] == 1 else x @ np.ascontiguousarray(W.T)
 
 
 def _activation_forward(layer, z, e_z, u):
@@ -64,7 +98,7 @@ def _activation_forward(layer, z, e_z, u):
         return np.maximum(z, 0.0), e_z
     if isinstance(layer, manual.LeakyReLU):
         s = layer.slope
-        return np.where(z > 0, z, s * z), e_z * max(1.0, s) + u * s * np.abs(z)
+        return select(z > 0, z, s * z), e_z * max(1.0, s) + u * s * np.abs(z)
     if isinstance(layer, manual.Sigmoid):
         a = 1.0 / (1.0 + np.exp(-z))
         return a, (a * (1 - a) + 0.1 * e_z) * e_z + TRANSCENDENTAL_ULPS * u * a
@@ -76,26 +110,38 @@ def _activation_forward(layer, z, e_z, u):
     return forward_bound(layer.chosen, z, e_z, u)
 
 
+def _kink_backward(z, e_z, g, e_g, s: float, u: float):
+    """LeakyReLU at slope s (ReLU: s = 0): g_in = g d, d = 1 where z > 0, else s; flip = |z| <= e_z, where the
+    mask may differ between two correct programs: e_in = e_g (max(1, s) where flip, else d)
+    + KINK_JUMPS (1 - s) |g| [flip] + u s |g|. For 0 <= s <= 1 the selections are maxima of 0/1 masks (exact)."""
+    flip = (np.abs(z) <= e_z).astype(np.float64)
+    d = (z > 0).astype(np.float64)
+    unit = 0 <= s <= 1
+    if s != 0:
+        d = np.maximum(d, s) if unit else np.where(d > 0, 1.0, s)
+    keep = np.maximum(d, flip) if unit else np.where(flip > 0, max(1.0, s), d)
+    ag = np.abs(g)
+    e_in = e_g * keep + KINK_JUMPS * (1 - s) * ag * flip
+    return g * d, (e_in + u * s * ag if s != 0 else e_in)
+
+
 def _activation_backward(layer, fwd: _Fwd, out: np.ndarray, e_out: np.ndarray, g, e_g, u):
-    """g_in = g * f'(z) and its bound; fwd holds z (the layer's input), out/e_out the activation a."""
+    """g_in = g * f'(z) and its bound; fwd holds z (the layer's input), out/e_out the activation a. For Sigmoid
+    and Tanh (f' >= 0) the bound's last two terms share |g|: |g| e_f' + 2u |g f'| = |g| (e_f' + 2u f')."""
     z, e_z = fwd.a, fwd.e_a
     if isinstance(layer, manual.Identity):
         return g, e_g
     if isinstance(layer, (manual.ReLU, manual.LeakyReLU)):
-        s = layer.slope if isinstance(layer, manual.LeakyReLU) else 0.0
-        d = np.where(z > 0, 1.0, s)
-        flip = np.abs(z) <= e_z          # the mask may differ between two correct programs here
-        jump = KINK_JUMPS * (1 - s) * np.abs(g) * flip
-        return g * d, e_g * np.where(flip, max(1.0, s), d) + jump + u * s * np.abs(g)
+        return _kink_backward(z, e_z, g, e_g, layer.slope if isinstance(layer, manual.LeakyReLU) else 0.0, u)
     if isinstance(layer, manual.Sigmoid):
         d = out * (1 - out)
-        e_d = np.abs(1 - 2 * out) * e_out + e_out * e_out + 2 * u * d
+        e_d = np.abs(1 - 2 * out) * e_out + e_out * e_out + 4 * u * d
     elif isinstance(layer, manual.Tanh):
         d = 1 - out * out
-        e_d = 2 * np.abs(out) * e_out + e_out * e_out + 2 * u
+        e_d = 2 * np.abs(out) * e_out + e_out * e_out + (2 * u + 2 * u * d)
     else:
         return backward_bound(layer.chosen, z, e_z, g, e_g, u)
-    return g * d, e_g * d + np.abs(g) * e_d + 2 * u * np.abs(g * d)
+    return g * d, e_g * d + np.abs(g) * e_d
 
 
 def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: np.ndarray,
@@ -104,37 +150,35 @@ def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: 
     in net.dtype's rounding. Computed in float64 from the given (already rounded) weights and data; a Dropout
     layer's mask is the one its last forward used, a BatchNorm1d in evaluation reads its running buffers."""
     u = unit_roundoff(net.dtype)
-    a, e_a = np.asarray(X, np.float64), np.zeros(X.shape)
+    a, e_a = np.asarray(X, np.float64), None
     trace: list[_Fwd] = []
     others: dict[int, LayerStep] = {}       # the layers ruled by rounding_layers.py
     for i, layer in enumerate(net.layers):
+        if isinstance(layer, manual.Linear):
+            W, b = (np.asarray(params[f"{i}.{k}"], np.float64) for k in ("weight", "bias"))
+            trace.append(_Fwd(a, e_a, W=W))
+            a, e_a = _linear_forward(trace[i], b, u)
+            continue
+        e_a = np.zeros(a.shape) if e_a is None else e_a      # exact data, as the bound the rules below read
         trace.append(_Fwd(a, e_a))
-        if not isinstance(layer, (manual.Linear, Activation)):
+        if not isinstance(layer, Activation):
             own = {k: np.asarray(params[f"{i}.{k}"], np.float64) for k in layer.params}
             others[i] = layer_bounds(layer, own, a, e_a, u)
             a, e_a = others[i].out, others[i].e_out
-        elif isinstance(layer, manual.Linear):
-            W, b = (np.asarray(params[f"{i}.{k}"], np.float64) for k in ("weight", "bias"))
-            aW = np.abs(W)
-            a, e_a = a @ W + b, e_a @ aW + gamma(W.shape[0] + 1, u) * (np.abs(a) @ aW + np.abs(b))
         else:
             a, e_a = _activation_forward(layer, a, e_a, u)
     value, e_value, g, e_g = loss_bounds(loss, a, e_a, y, u)
     dyhat_bound, e_yhat = e_g, e_a
     grads: dict[str, np.ndarray] = {}
     out, e_out = a, e_a
-    for i in reversed(range(len(net.layers))):
+    lowest = next((i for i, layer in enumerate(net.layers) if layer.params), len(net.layers))
+    for i in reversed(range(lowest, len(net.layers))):     # below `lowest` no gradient reads g
         layer, fwd = net.layers[i], trace[i]
         if i in others:
             g, e_g, own = others[i].back(g, e_g)
             grads.update({f"{i}.{k}": v for k, v in own.items()})
         elif isinstance(layer, manual.Linear):
-            W = np.asarray(params[f"{i}.weight"], np.float64)
-            n = fwd.a.shape[0]
-            aa, ag = np.abs(fwd.a), np.abs(g)
-            grads[f"{i}.weight"] = aa.T @ e_g + fwd.e_a.T @ (ag + e_g) + gamma(n, u) * (aa.T @ ag)
-            grads[f"{i}.bias"] = e_g.sum(axis=0) + gamma(n, u) * ag.sum(axis=0)
-            g, e_g = g @ W.T, e_g @ np.abs(W).T + gamma(W.shape[1], u) * (ag @ np.abs(W).T)
+            g, e_g = _linear_backward(fwd, g, e_g, u, grads, i, need_input_grad=i > lowest)
         else:
             g, e_g = _activation_backward(layer, fwd, out, e_out, g, e_g, u)
         out, e_out = fwd.a, fwd.e_a
