@@ -56,7 +56,7 @@ class ReLU(Activation):
     op = RELU
 
     def forward(self, x):
-        y = np.maximum(x.dtype.type(0), x)
+        y = np.maximum(0.0, x)      # 0.0 takes x's dtype (NEP 50): +0.0 of float32 or float64
         self.cache = {"y": y}
         return y
 
@@ -123,4 +123,4 @@ class Tanh(Activation):
 
     def backward(self, dy):
         y = self.cache["y"]
-        return dy * (y.dtype.type(1) - y * y)
+        return dy * (1.0 - y * y)      # 1.0 takes y's dtype (NEP 50)

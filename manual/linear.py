@@ -25,12 +25,12 @@ class Linear:
         self.cache: dict = {}
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        W, b = self.params["weight"], self.params["bias"]
+        W = self.params["weight"]
         if not _fits(x, W.dtype, self.fan_in):   # the full check only to name what is wrong
             check_array("Linear input", x, dtype=W.dtype, shape=(None, self.fan_in), finite=False)
         self.cache = {"x": x}
         z = x @ W
-        z += b          # in place: the same sums as x @ W + b, one (N, fan_out) temporary fewer
+        z += self.params["bias"]    # in place: the same sums as x @ W + b, one (N, fan_out) temporary fewer
         return z
 
     def backward(self, dy: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
@@ -39,7 +39,7 @@ class Linear:
         if not (_fits(dy, x.dtype, self.fan_out) and dy.shape[0] == x.shape[0]):
             check_array("Linear dy", dy, dtype=x.dtype, shape=(x.shape[0], self.fan_out), finite=False)
         self.grads = {}     # last step's gradients go first (as torch's zero_grad(set_to_none=True)): a lower peak
-        self.grads = {"weight": x.T @ dy, "bias": np.add.reduce(dy, axis=0)}   # dy.sum(axis=0), without its wrapper
+        self.grads = {"weight": x.T @ dy, "bias": np.add.reduce(dy, 0)}   # dy.sum(axis=0), without its wrapper
         return dy @ self.params["weight"].T if need_input_grad else None
 
     def describe(self) -> str:

@@ -62,7 +62,8 @@ class Sequential:
 
     @property
     def dtype(self) -> np.dtype:
-        return next(iter(self.layers[self._first].params.values())).dtype
+        _, layer, k = self._param_keys[0]      # the first parameter's: every layer's (checked in __init__)
+        return layer.params[k].dtype
 
     @property
     def linears(self) -> list[Linear]:

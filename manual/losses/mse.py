@@ -47,7 +47,7 @@ class MSELoss:
         diff = self.cache["diff"]
         t = diff.dtype.type
         if self.reduction == "mean":
-            return t(2) * diff / t(diff.size)
+            return diff * 2.0 / diff.size       # Python numbers take diff's dtype (NEP 50): 2 (yhat - y) / M
         if self.reduction == "half_sum":
             return diff.copy()
         if self.reduction in ("half_mean", "half_sum_mean"):

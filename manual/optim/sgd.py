@@ -33,6 +33,7 @@ class SGD(Optimizer):
             raise ParityInputError("Nesterov momentum requires a momentum and zero dampening "
                                    f"(got momentum={self.momentum}, dampening={self.dampening})")
         self._scratch: dict[str, np.ndarray] = {}       # parameter name -> array for lr * grad; not state
+        self._scratch_for: dict[str, np.ndarray] = {}   # parameter name -> the parameter its scratch was made for
 
     @property
     def plain(self) -> bool:
@@ -42,11 +43,13 @@ class SGD(Optimizer):
     def step(self, net) -> None:
         if not self.plain:
             return super().step(net)
-        grads, scratch, lr = net.grads, self._scratch, float(self.lr)   # (a scheduler may set a NumPy float)
+        grads, scratch, made_for = net.grads, self._scratch, self._scratch_for
+        lr = float(self.lr)     # (a scheduler may set a NumPy float)
         for name, p in net.params.items():
             lr_g = scratch.get(name)
-            if lr_g is None or lr_g.shape != p.shape or lr_g.dtype != p.dtype:
-                lr_g = scratch[name] = np.empty_like(p)
+            if lr_g is None or made_for[name] is not p:     # made once per parameter array (a new net: new arrays)
+                lr_g, made_for[name] = np.empty_like(p), p
+                scratch[name] = lr_g
             np.multiply(grads[name], lr, out=lr_g)  # lr * grad (lr a Python float: cast to p's dtype, NEP 50)
             p -= lr_g
 
