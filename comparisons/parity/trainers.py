@@ -3,6 +3,7 @@ manual's layout. Anything with `step(X, y) -> loss | None` and `params() -> dict
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -75,10 +76,12 @@ def plain_sgd(opt: torch.optim.Optimizer) -> bool:
                and all(p.device.type == "cpu" for p in g["params"]) for g in opt.param_groups)
 
 
-def direct_layers(model: torch.nn.Module) -> list[torch.nn.Module] | None:
-    """The layers of an nn.Sequential whose forward may be called directly, layer.forward(x) in turn, when no
-    forward or backward hook is registered on them or globally (then module(x) adds nothing to it: the same
-    ops, the same values, without nn.Module.__call__'s hook machinery, ~10 us a layer); else None."""
+def direct_layers(model: torch.nn.Module) -> list[Callable[[torch.Tensor], torch.Tensor]] | None:
+    """What an nn.Sequential's layers compute, as calls made directly in turn, when no forward or backward hook
+    is registered on them or globally (then module(x) adds nothing to it: the same ops, the same values,
+    without nn.Module.__call__'s hook machinery, ~10 us a layer); else None. A Linear is F.linear on its weight
+    and bias, a ReLU torch.relu (what their forward calls, without its Python wrapper), any other layer its
+    forward. The parameters are looked up once: they must be updated in place (as every step here does)."""
     from torch.nn.modules import module as _module
 
     if type(model) is not torch.nn.Sequential or any(
@@ -88,15 +91,24 @@ def direct_layers(model: torch.nn.Module) -> list[torch.nn.Module] | None:
     layers = list(model)
     hooked = any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks
                  or len(m._modules) for m in layers)
-    return None if hooked else layers
+    return None if hooked else [_direct_call(layer) for layer in layers]
 
 
-def forward(model: torch.nn.Module, layers: list[torch.nn.Module] | None, x: torch.Tensor) -> torch.Tensor:
-    """model(x); with `layers` (direct_layers(model)), each layer's forward in turn: the same ops."""
+def _direct_call(layer: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    if type(layer) is torch.nn.Linear:
+        weight, bias = layer.weight, layer.bias
+        return lambda x: torch.nn.functional.linear(x, weight, bias)
+    if type(layer) is torch.nn.ReLU and not layer.inplace:
+        return torch.relu
+    return layer.forward
+
+
+def forward(model: torch.nn.Module, layers: list[Callable] | None, x: torch.Tensor) -> torch.Tensor:
+    """model(x); with `layers` (direct_layers(model)), each layer's call in turn: the same ops."""
     if layers is None:
         return model(x)
-    for layer in layers:
-        x = layer.forward(x)
+    for call in layers:
+        x = call(x)
     return x
 
 
