@@ -35,6 +35,7 @@ from .flat import FlatLayout
 from .rounding import allowance, step_bounds, unit_roundoff
 from .shadow_layers import carry_layer_state
 from .trainers import by_hand_sgd, direct_layers, forward
+from .trajectory import all_finite
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
 STEP_ULPS = 32.0            # a stateful update's step: ~10 rounded operations on its size, on each side, with margin
@@ -86,7 +87,8 @@ class ShadowCheck:
 
     def torch_step(self, before: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, state: dict | None = None):
         """Torch's loss, gradients, updated parameters and optimizer state (manual layout) from the weights
-        `before` and the optimizer state `state`."""
+        `before` and the optimizer state `state`; gradients and parameters as views of torch's tensors, valid
+        until the next torch_step."""
         with torch.no_grad():
             for name, p in self.tparams.items():
                 p.copy_(torch.from_numpy(before[name].T if self.transposed[name] else before[name]))
@@ -99,18 +101,17 @@ class ShadowCheck:
         opt.zero_grad(set_to_none=True)
         value = self.loss_fn(forward(self.model, self.layers, to_tensor(X)), target_tensor(y))
         value.backward()
-        grads = {n: self._manual_copy(n, p.grad) for n, p in self.tparams.items()}
+        grads = {n: self._manual_view(n, p.grad) for n, p in self.tparams.items()}
         opt.step()                                 # a ByHandSGD's: torch.optim.SGD's, bit for bit (trainers.py)
-        after = {n: self._manual_copy(n, p.detach()) for n, p in self.tparams.items()}
+        after = {n: self._manual_view(n, p.detach()) for n, p in self.tparams.items()}
         t_state = {n: {k: (float(v) if k == "step" else to_manual_layout(n, v.numpy().copy(), self.model))
                        for k, v in opt.state[p].items() if isinstance(v, torch.Tensor)}
                    for n, p in self.tparams.items() if p in opt.state} if self.torch_opt is None else {}
         return value.item(), grads, after, t_state
 
-    def _manual_copy(self, name: str, t: torch.Tensor) -> np.ndarray:
-        """A copy of torch's tensor `name` in manual's layout (.T.copy(): np.ascontiguousarray of a (1, n) or
-        (n, 1) tensor's transpose would be a view of torch's memory, which its next step changes)."""
-        return t.numpy().T.copy() if self.transposed[name] else t.numpy().copy()
+    def _manual_view(self, name: str, t: torch.Tensor) -> np.ndarray:
+        """Torch's tensor `name` in manual's layout, a view of its memory (which the next torch_step changes)."""
+        return t.numpy().T if self.transposed[name] else t.numpy()
 
     def check(self, k: int, before: dict, X, y, value: float, grads: dict, after: dict,
               state_before: dict | None = None, state_after: dict | None = None) -> list[TensorDiff]:
@@ -119,7 +120,7 @@ class ShadowCheck:
         is built only for a tensor whose ratio error / allowance is the worst seen for it so far or fails;
         the others are summarised by their ratio alone (speed)."""
         t_value, t_grads, t_after, t_state = self.torch_step(before, X, y, state_before)
-        self.torch_finite = bool(np.isfinite(t_value) and all(np.isfinite(v).all() for v in t_after.values()))
+        self.torch_finite = all_finite(t_after, t_value)
         with np.errstate(all="ignore"):
             bounds = step_bounds(self.net, before, self.loss, X, y)
             judged = [self._judge(k, "loss", "loss", value, t_value, allowance(bounds.loss))]

@@ -125,7 +125,7 @@ def _view(trainer: Trainer) -> dict[str, np.ndarray]:
     return view() if view is not None else trainer.params()
 
 
-def _finite(values: dict[str, np.ndarray], loss) -> bool:
+def all_finite(values: dict[str, np.ndarray], loss) -> bool:
     """Whether the loss and every element are finite. A finite sum says so in one pass (an inf or a NaN
     makes the sum inf or NaN); only a sum that is not (a real inf or NaN, or an overflow) is looked at element
     by element."""
@@ -200,7 +200,7 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
         report.steps_run = k + 1
         pa = candidate.params() if shadow is not None or k % stride == 0 or k == steps - 1 else _view(candidate)
         if shadow is not None:
-            due = k < SHADOW_EVERY_STEP or k % stride == 0 or k == steps - 1 or not _finite(pa, la)
+            due = k < SHADOW_EVERY_STEP or k % stride == 0 or k == steps - 1 or not all_finite(pa, la)
             state_after = candidate.optimizer_state() if stateful else None
             if due and not _shadow_step(report, shadow, k, before, X, y, la, candidate.grads(), pa,
                                         (state, state_after)):
@@ -213,9 +213,9 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
         report.losses["torch"].append(lb)
         params_due = k % stride == 0 or k == steps - 1
         pb = reference.params() if params_due else _view(reference)
-        if not (_finite(pa, la) and _finite(pb, lb)):
+        if not (all_finite(pa, la) and all_finite(pb, lb)):
             report.nonfinite_step = k
-            report.findings.append(_nonfinite_finding(k, _finite(pa, la), _finite(pb, lb)))
+            report.findings.append(_nonfinite_finding(k, all_finite(pa, la), all_finite(pb, lb)))
             break
         diffs: list[TensorDiff] = []
         if la is not None:
@@ -278,7 +278,7 @@ def _as_float64(y: np.ndarray) -> np.ndarray:
 def _shadow_step(report: TrajectoryReport, shadow, k, before, X, y, la, grads, pa, states=(None, None)) -> bool:
     """Judge step k by the shadow check; False (with a finding) when the run stops here."""
     diffs = shadow.check(k, before, X, y, la, grads, pa, *states)
-    finite_np = _finite(pa, la)
+    finite_np = all_finite(pa, la)
     finite_t = shadow.torch_finite
     if not (finite_np and finite_t):
         report.nonfinite_step = k
