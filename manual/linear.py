@@ -13,6 +13,8 @@ class Linear:
     Backward, given dy = dL/dy of shape (N, fan_out):
         dL/dW = x.T @ dy        dL/db = dy.sum(axis=0)        dL/dx = dy @ W.T  (skipped if not needed)
     torch.nn.Linear keeps weight as (fan_out, fan_in); torch_ref/weights.py transposes, nothing else does.
+    Each method tests its input in one expression (a fraction of check_array's time, every step) and calls
+    check_array only when that fails, to raise the error naming the problem.
     """
 
     def __init__(self, fan_in: int, fan_out: int, *, dtype=np.float64):
@@ -26,7 +28,7 @@ class Linear:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         W = self.params["weight"]
-        if not _fits(x, W.dtype, self.fan_in):   # the full check only to name what is wrong
+        if not (type(x) is np.ndarray and x.dtype == W.dtype and x.ndim == 2 and x.shape[1] == self.fan_in):
             check_array("Linear input", x, dtype=W.dtype, shape=(None, self.fan_in), finite=False)
         self.cache = {"x": x}
         z = x @ W
@@ -36,7 +38,7 @@ class Linear:
     def backward(self, dy: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Sets grads; returns dL/dx, or None when `need_input_grad` is False (a first layer in training)."""
         x = self.cache["x"]
-        if not (_fits(dy, x.dtype, self.fan_out) and dy.shape[0] == x.shape[0]):
+        if not (type(dy) is np.ndarray and dy.dtype == x.dtype and dy.shape == (x.shape[0], self.fan_out)):
             check_array("Linear dy", dy, dtype=x.dtype, shape=(x.shape[0], self.fan_out), finite=False)
         self.grads = {}     # last step's gradients go first (as torch's zero_grad(set_to_none=True)): a lower peak
         self.grads = {"weight": x.T @ dy, "bias": np.add.reduce(dy, 0)}   # dy.sum(axis=0), without its wrapper
@@ -45,8 +47,3 @@ class Linear:
     def describe(self) -> str:
         return f"Linear {self.fan_in}->{self.fan_out}"
 
-
-def _fits(a, dtype: np.dtype, width: int) -> bool:
-    """Whether `a` is an (N, width) array of `dtype`: what check_array would pass, tested per call in a fraction
-    of its time (check_array runs only when this fails, to raise the error naming the problem)."""
-    return type(a) is np.ndarray and a.dtype == dtype and a.ndim == 2 and a.shape[1] == width

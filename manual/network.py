@@ -113,6 +113,11 @@ class Sequential:
         gradients yet is left out, names made once in __init__ as for `params`)."""
         return {name: layer.grads[k] for name, layer, k in self._param_keys if k in layer.grads}
 
+    def named_params_and_grads(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """[(name, live parameter, its last gradient)]: what an optimizer's step reads, in one pass (a parameter
+        without a gradient yet raises KeyError, as net.grads[name] would)."""
+        return [(name, layer.params[k], layer.grads[k]) for name, layer, k in self._param_keys]
+
     @property
     def buffers(self) -> dict[str, np.ndarray]:
         """Live buffers (BatchNorm1d's running statistics) by state_dict name; no optimizer touches them."""

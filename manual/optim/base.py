@@ -38,6 +38,14 @@ def check_betas(betas) -> tuple[float, float]:
     return tuple(check_number(f"beta parameter at index {i}", b, below=1.0) for i, b in enumerate(betas))
 
 
+def named_params_and_grads(net) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """[(name, parameter, gradient)] of `net`: a Sequential's in one pass, else from its params and grads dicts."""
+    if hasattr(net, "named_params_and_grads"):
+        return net.named_params_and_grads()
+    grads = net.grads
+    return [(name, p, grads[name]) for name, p in net.params.items()]
+
+
 class Optimizer:
     """Base class. Subclasses set HYPER (constructor argument names, stored as attributes) and define
     update(p, grad, state), which changes p in place; `state` is this parameter's dict, empty at first,
@@ -50,9 +58,8 @@ class Optimizer:
 
     def step(self, net) -> None:
         """One update of every parameter of `net` from its current gradients."""
-        grads = net.grads
-        for name, p in net.params.items():
-            self.update(p, grads[name], self.state.setdefault(name, {}))
+        for name, p, grad in named_params_and_grads(net):
+            self.update(p, grad, self.state.setdefault(name, {}))
 
     def update(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
         raise NotImplementedError

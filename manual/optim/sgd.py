@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParityInputError
-from .base import Optimizer, check_flag, check_number
+from .base import Optimizer, check_flag, check_number, named_params_and_grads
 from .ops import add, scalar
 
 
@@ -43,14 +43,13 @@ class SGD(Optimizer):
     def step(self, net) -> None:
         if not self.plain:
             return super().step(net)
-        grads, scratch, made_for = net.grads, self._scratch, self._scratch_for
-        lr = float(self.lr)     # (a scheduler may set a NumPy float)
-        for name, p in net.params.items():
+        scratch, made_for, lr = self._scratch, self._scratch_for, float(self.lr)   # (a scheduler may set a NumPy float)
+        for name, p, grad in named_params_and_grads(net):
             lr_g = scratch.get(name)
             if lr_g is None or made_for[name] is not p:     # made once per parameter array (a new net: new arrays)
                 lr_g, made_for[name] = np.empty_like(p), p
                 scratch[name] = lr_g
-            np.multiply(grads[name], lr, out=lr_g)  # lr * grad (lr a Python float: cast to p's dtype, NEP 50)
+            np.multiply(grad, lr, out=lr_g)  # lr * grad (lr a Python float: cast to p's dtype, NEP 50)
             p -= lr_g
 
     def update(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
