@@ -15,6 +15,10 @@ where e_f' carries what rounding may do to f' itself: a ReLU mask flips (the ful
 counted as KINK_JUMPS steps (a flip is a discrete event: 0 or the whole jump, plus the rounding of the
 terms it multiplies), and 1 - a**2 or a (1 - a) inherit a's error (near saturation that dwarfs f').
 
+step_bounds evaluates each Linear's sums as few products as the algebra allows (the forms in _linear_forward
+and _linear_backward: (e_a + gamma |a|) @ |W|, |a|.T @ (e_g + gamma |g|), (e_g + gamma |g|) @ |W|.T), equal to
+these up to float64 rounding, and stops the backward pass at the lowest layer with parameters.
+
 Conv2d, the pools, Flatten, Dropout, BatchNorm1d and LayerNorm: rounding_layers.py.
 
 Each side (NumPy, torch) lies within its bound of the exact value, so the two may differ by twice it:
@@ -69,27 +73,24 @@ def _linear_forward(fwd: _Fwd, b: np.ndarray, u: float) -> tuple[np.ndarray, np.
     gam = gamma(fwd.W.shape[0] + 1, u)
     fwd.abs_a, fwd.abs_W = np.abs(fwd.a), np.abs(fwd.W)
     spread = gam * fwd.abs_a if fwd.e_a is None else fwd.e_a + gam * fwd.abs_a
-    return fwd.a @ fwd.W + b, spread @ fwd.abs_W + gam * np.abs(b)
+    return np.dot(fwd.a, fwd.W) + b, np.dot(spread, fwd.abs_W) + gam * np.abs(b)
 
 
 def _linear_backward(fwd: _Fwd, g, e_g, u: float, grads: dict, i: int, need_input_grad: bool):
     """dW, db's bounds into grads, each merged into one product: e_dW = |a|.T @ (e_g + gamma(N) |g|)
     + e_a.T @ (|g| + e_g) (no second term for exact data), e_db = 1 @ (e_g + gamma(N) |g|); and, where a layer
-    below reads it, g_in = g @ W.T with e_in = (e_g + gamma(n_out) |g|) @ |W|.T."""
+    below reads it, g_in = g @ W.T with e_in = (e_g + gamma(n_out) |g|) @ |W|.T. np.dot, not @ (the same
+    numbers with less overhead; for one output far faster); |W|.T made contiguous (BLAS multiplies by a transposed
+    operand more slowly), not W.T: g_in keeps the old summation order, bit for bit."""
     ag = np.abs(g)
     t = e_g + gamma(fwd.a.shape[0], u) * ag
-    e_dW = fwd.abs_a.T @ t
-    grads[f"{i}.weight"] = e_dW if fwd.e_a is None else e_dW + fwd.e_a.T @ (ag + e_g)
-    grads[f"{i}.bias"] = np.ones(len(t)) @ t
+    e_dW = np.dot(fwd.abs_a.T, t)
+    grads[f"{i}.weight"] = e_dW if fwd.e_a is None else e_dW + np.dot(fwd.e_a.T, ag + e_g)
+    grads[f"{i}.bias"] = np.dot(np.ones(len(t)), t)
     if not need_input_grad:
         return None, None
-    return _times_transposed(g, fwd.W), _times_transposed(e_g + gamma(fwd.W.shape[1], u) * ag, fwd.abs_W)
-
-
-def _times_transposed(x: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """x @ W.T, the same numbers faster at these sizes: for one output the broadcast x * W.T (BLAS is slow at an
-    outer product), else with W.T made contiguous (BLAS multiplies by a transposed operand more slowly)."""
-    return x * W.T if W.shape[1] == 1 else x @ np.ascontiguousarray(W.T)
+    t = e_g + gamma(fwd.W.shape[1], u) * ag
+    return np.dot(g, fwd.W.T), np.dot(t, np.ascontiguousarray(fwd.abs_W.T))
 
 
 def _activation_forward(layer, z, e_z, u):
