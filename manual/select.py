@@ -11,7 +11,6 @@ import numpy as np
 
 
 _INTS = {4: np.dtype(np.int32), 8: np.dtype(np.int64)}     # the integers as wide as float32, float64
-SMALL = 1024    # up to this many elements np.where itself is faster: one call instead of three, few mispredictions
 
 
 def _bits(mask: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -27,16 +26,12 @@ def _as_bits(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 def keep_where(mask: np.ndarray, v: np.ndarray) -> np.ndarray:
     """v where mask, +0.0 elsewhere: np.where(mask, v, 0) bit for bit."""
-    if v.size <= SMALL:
-        return np.where(mask, v, 0)     # 0 takes v's dtype (NEP 50)
     m = _bits(mask, v)
     return np.bitwise_and(m, _as_bits(v, m.dtype), out=m).view(v.dtype)
 
 
 def select(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a where mask, b elsewhere (same shape and float dtype): np.where(mask, a, b) bit for bit."""
-    if a.size <= SMALL:
-        return np.where(mask, a, b)
     m = _bits(mask, a)
     out = np.bitwise_and(m, _as_bits(a, m.dtype))
     np.bitwise_and(np.invert(m, out=m), _as_bits(b, m.dtype), out=m)
