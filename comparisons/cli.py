@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import time
 
 # subcommand -> (module that owns it, one-line help). Each module defines add_arguments(parser) and
 # run(args) -> exit code.
@@ -46,10 +47,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()       # before the command's module imports torch: a run's time counts it
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), "")   # "" builds no command's options
     args = build_parser(command).parse_args(argv)
     if getattr(args, "_missing", False):
         print(f"error: command {args.command!r} is not available in this version", file=sys.stderr)
         return 2
+    args._started = started
     return int(importlib.import_module(args._module).run(args) or 0)

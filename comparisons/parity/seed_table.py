@@ -163,7 +163,8 @@ def _write_json(path: str, record: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    start, threads = time.perf_counter(), torch.get_num_threads()
+    start = getattr(args, "_started", None) or time.perf_counter()     # the command's start (cli.main), if known
+    threads = torch.get_num_threads()
     try:
         systems = list(get_systems(args.seed))
         _check_json_path(args.json)
