@@ -18,10 +18,14 @@ from .roundoff import TRANSCENDENTAL_ULPS, gamma
 Bounds = tuple[float, float, np.ndarray, np.ndarray]   # L, e_L, dL/dyhat, its bound
 
 
-def _reduce(terms: np.ndarray, e_terms: np.ndarray, coef: float, u: float) -> tuple[float, float]:
-    """L = coef * sum(terms) and its bound: each term's own, gamma(M) of the sum, u of the scaling."""
-    value = coef * terms.sum()
-    return value, coef * (e_terms.sum() + gamma(terms.size, u) * np.abs(terms).sum()) + 2 * u * abs(value)
+def _reduce(terms: np.ndarray, e_terms: np.ndarray, coef: float, u: float,
+            signed: bool = True) -> tuple[float, float]:
+    """L = coef * sum(terms) and its bound: each term's own, gamma(M) of the sum, u of the scaling
+    (signed=False: the terms are >= 0, their sum is that of their magnitudes)."""
+    total = terms.sum()
+    value = coef * total
+    size = np.abs(terms).sum() if signed else total
+    return value, coef * (e_terms.sum() + gamma(terms.size, u) * size) + 2 * u * abs(value)
 
 
 def _scalar_reduction(loss) -> None:
@@ -35,9 +39,10 @@ def mse(loss, yhat, e_yhat, y, u) -> Bounds:
     coef = {"mean": 1.0 / m, "sum": 1.0, "half_sum": 0.5, "half_mean": 0.5 / m,
             "half_sum_mean": 0.5 / n}[loss.reduction]
     r = yhat - y
-    e_r = e_yhat + u * np.abs(r)
+    abs_r = np.abs(r)
+    e_r = e_yhat + u * abs_r
     sq = r * r
-    value, e_value = _reduce(sq, 2 * np.abs(r) * e_r + e_r * e_r + u * sq, coef, u)
+    value, e_value = _reduce(sq, 2 * abs_r * e_r + e_r * e_r + u * sq, coef, u, signed=False)
     g = 2 * coef * r
     return value, e_value, g, 2 * coef * e_r + 4 * u * np.abs(g)
 
