@@ -72,8 +72,13 @@ def _linear_forward(fwd: _Fwd, b: np.ndarray, u: float) -> tuple[np.ndarray, np.
     (e_a + gamma |a|) @ |W| + gamma |b|."""
     gam = gamma(fwd.W.shape[0] + 1, u)
     fwd.abs_a, fwd.abs_W = np.abs(fwd.a), np.abs(fwd.W)
-    spread = gam * fwd.abs_a if fwd.e_a is None else fwd.e_a + gam * fwd.abs_a
-    return np.dot(fwd.a, fwd.W) + b, np.dot(spread, fwd.abs_W) + gam * np.abs(b)
+    spread = gam * fwd.abs_a
+    if fwd.e_a is not None:
+        spread += fwd.e_a                   # in place (as every += here): no temporary, the same sums
+    z, e_z = np.dot(fwd.a, fwd.W), np.dot(spread, fwd.abs_W)
+    z += b
+    e_z += gam * np.abs(b)
+    return z, e_z
 
 
 def _linear_backward(fwd: _Fwd, g, e_g, u: float, grads: dict, i: int, need_input_grad: bool):
@@ -83,13 +88,16 @@ def _linear_backward(fwd: _Fwd, g, e_g, u: float, grads: dict, i: int, need_inpu
     numbers with less overhead (an outer product, one output, ~4x faster). |W|.T is made contiguous (BLAS multiplies
     by a transposed operand more slowly); W.T is not, so g_in sums in g @ W.T's order, bit for bit."""
     ag = np.abs(g)
-    t = e_g + gamma(fwd.a.shape[0], u) * ag
+    t = gamma(fwd.a.shape[0], u) * ag
+    t += e_g
     e_dW = np.dot(fwd.abs_a.T, t)
-    grads[f"{i}.weight"] = e_dW if fwd.e_a is None else e_dW + np.dot(fwd.e_a.T, ag + e_g)
-    grads[f"{i}.bias"] = np.dot(np.ones(len(t)), t)
+    if fwd.e_a is not None:
+        e_dW += np.dot(fwd.e_a.T, ag + e_g)
+    grads[f"{i}.weight"], grads[f"{i}.bias"] = e_dW, np.dot(np.ones(len(t)), t)
     if not need_input_grad:
         return None, None
-    t = e_g + gamma(fwd.W.shape[1], u) * ag
+    np.multiply(ag, gamma(fwd.W.shape[1], u), out=t)
+    t += e_g
     return np.dot(g, fwd.W.T), np.dot(t, np.ascontiguousarray(fwd.abs_W.T))
 
 
@@ -122,8 +130,14 @@ def _kink_backward(z, e_z, g, e_g, s: float, u: float):
         d = np.maximum(d, s) if unit else np.where(d > 0, 1.0, s)
     keep = np.maximum(d, flip) if unit else np.where(flip > 0, max(1.0, s), d)
     ag = np.abs(g)
-    e_in = e_g * keep + KINK_JUMPS * (1 - s) * ag * flip
-    return g * d, (e_in + u * s * ag if s != 0 else e_in)
+    slope_term = u * s * ag if s != 0 else None
+    ag *= KINK_JUMPS * (1 - s)              # in place from here: the jump, then e_in in keep
+    ag *= flip
+    keep *= e_g
+    keep += ag
+    if slope_term is not None:
+        keep += slope_term
+    return g * d, keep
 
 
 def _activation_backward(layer, fwd: _Fwd, out: np.ndarray, e_out: np.ndarray, g, e_g, u):
