@@ -114,8 +114,8 @@ class Sequential:
         return {name: layer.grads[k] for name, layer, k in self._param_keys if k in layer.grads}
 
     def named_params_and_grads(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """[(name, live parameter, its last gradient)]: what an optimizer's step reads, in one pass (a parameter
-        without a gradient yet raises KeyError, as net.grads[name] would)."""
+        """[(name, live parameter, its last gradient)]: what an optimizer's step reads, in one pass (KeyError for a
+        parameter without a gradient, as net.grads[name] gives)."""
         return [(name, layer.params[k], layer.grads[k]) for name, layer, k in self._param_keys]
 
     @property

@@ -46,7 +46,7 @@ class SGD(Optimizer):
         scratch, made_for, lr = self._scratch, self._scratch_for, float(self.lr)   # (a scheduler may set a NumPy float)
         for name, p, grad in named_params_and_grads(net):
             lr_g = scratch.get(name)
-            if lr_g is None or made_for[name] is not p:     # made once per parameter array (a new net: new arrays)
+            if lr_g is None or made_for.get(name) is not p:     # made once per parameter array (a new net: new arrays)
                 lr_g, made_for[name] = np.empty_like(p), p
                 scratch[name] = lr_g
             np.multiply(grad, lr, out=lr_g)  # lr * grad (lr a Python float: cast to p's dtype, NEP 50)
