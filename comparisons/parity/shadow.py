@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,14 +32,30 @@ from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_t
 from torch_ref.weights import to_manual_layout
 
 from ..compare import TensorDiff, compare_arrays
+from .finite import all_finite
 from .flat import FlatLayout
-from .rounding import allowance, step_bounds, unit_roundoff
+from .rounding import StepBounds, allowance, step_bounds, step_bounds_stacked, unit_roundoff
 from .shadow_layers import carry_layer_state
+from .shadow_stack import stack_size, stackable, torch_steps
 from .trainers import by_hand_sgd, direct_layers, forward
-from .trajectory import all_finite
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
 STEP_ULPS = 32.0            # a stateful update's step: ~10 rounded operations on its size, on each side, with margin
+
+
+@dataclass
+class ShadowEntry:
+    """What check() reads of the candidate's step k, kept until check_many judges it."""
+
+    k: int
+    before: dict
+    X: np.ndarray
+    y: np.ndarray
+    value: float
+    grads: dict
+    after: dict
+    state_before: dict | None = None
+    state_after: dict | None = None
 
 
 @dataclass
@@ -74,6 +91,7 @@ class ShadowCheck:
         self.transposed = {n: to_manual_layout(n, a, self.model) is not a for n, a in arrays.items()}
         sizes = [a.size for a in net.params.values()]
         self.layout = FlatLayout({n: a.shape for n, a in net.params.items()}) if sizes and min(sizes) else None
+        self.stacks = self.plain and self.layout is not None and stackable(net)   # check_many's stacks
         self.u = unit_roundoff(net.dtype)
         self.layer_of = layer_of or (lambda name: None)
         self.torch_finite = True     # whether torch's last step ended with a finite loss and parameters
@@ -120,9 +138,46 @@ class ShadowCheck:
         is built only for a tensor whose ratio error / allowance is the worst seen for it so far or fails;
         the others are summarised by their ratio alone (speed)."""
         t_value, t_grads, t_after, t_state = self.torch_step(before, X, y, state_before)
-        self.torch_finite = all_finite(t_after, t_value)
         with np.errstate(all="ignore"):
             bounds = step_bounds(self.net, before, self.loss, X, y)
+        return self._judged(k, before, value, grads, after, state_before, state_after,
+                            (t_value, t_grads, t_after, t_state), bounds)
+
+    def stack_size(self, X: np.ndarray) -> int:
+        """How many judged steps on batches like X check_many stacks (1: it checks them one by one)."""
+        return stack_size(self.net, X) if self.stacks else 1
+
+    def check_many(self, entries: list[ShadowEntry]) -> Iterator[list[TensorDiff]]:
+        """check() of each entry in turn (stop iterating at a failure and the later ones are not judged); for a
+        stackable net (shadow_stack.py) the torch steps and bounds of consecutive entries on batches of one
+        shape are computed for all of them at once."""
+        i = 0
+        while i < len(entries):
+            e = entries[i]
+            if not self.stacks:
+                yield self.check(e.k, e.before, e.X, e.y, e.value, e.grads, e.after, e.state_before, e.state_after)
+                i += 1
+                continue
+            j = i + 1
+            while j < len(entries) and entries[j].X.shape == e.X.shape and entries[j].y.shape == e.y.shape:
+                j += 1
+            group = entries[i:j]
+            params = {n: np.stack([g.before[n] for g in group]) for n in e.before}
+            X, y = np.stack([g.X for g in group]), np.stack([g.y for g in group])
+            values, grads, afters = torch_steps(self.net, self.model, self.loss_fn, self.lr, params, X, y)
+            with np.errstate(all="ignore"):
+                bounds = step_bounds_stacked(self.net, params, self.loss, X, y)
+            for m, g in enumerate(group):
+                torch_side = values[m], {n: v[m] for n, v in grads.items()}, {n: v[m] for n, v in afters.items()}, {}
+                yield self._judged(g.k, g.before, g.value, g.grads, g.after, None, None, torch_side, bounds[m])
+            i = j
+
+    def _judged(self, k: int, before: dict, value, grads: dict, after: dict, state_before, state_after,
+                torch_side: tuple, bounds: StepBounds) -> list[TensorDiff]:
+        """check()'s judgement of step k, given torch's (loss, gradients, parameters, state) and the bounds."""
+        t_value, t_grads, t_after, t_state = torch_side
+        self.torch_finite = all_finite(t_after, t_value)
+        with np.errstate(all="ignore"):
             judged = [self._judge(k, "loss", "loss", value, t_value, allowance(bounds.loss))]
             flat = self._judge_plain(k, grads, after, t_grads, t_after, bounds) if self.plain else None
             judged += flat if flat is not None else self._judge_each(k, before, grads, after, t_grads, t_after,

@@ -44,6 +44,12 @@ class ManualTrainer:
     def params_view(self):
         return self.net.params
 
+    def rewind(self, params: dict[str, np.ndarray]) -> None:
+        """Set the parameters to `params` (those after an earlier step of a plain SGD run: it has no other state),
+        when a check that judged steps in stacks stops at a step this run has gone past."""
+        for name, live in self.net.params.items():
+            np.copyto(live, params[name])
+
     def optimizer_state(self) -> dict:
         """A copy of the optimizer's state (buffers, step counts) by parameter name."""
         return copy.deepcopy(self.opt.state)

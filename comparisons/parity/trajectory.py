@@ -2,7 +2,6 @@
 every parameter after every `stride`-th step (and the last), stopping at the first step that fails."""
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,10 +10,10 @@ import numpy as np
 from ..compare import TensorDiff, compare_arrays
 from ..report import Finding, ParityReport
 from ..tolerances import SHADOW_EVERY_STEP
+from .finite import all_finite
+from .shadow import ShadowEntry
 from .trainers import LearnerCodeError, Trainer
 
-_ALL = np.logical_and.reduce     # what ndarray.all() calls, without its Python wrapper (twice per step per tensor)
-_SUM = np.add.reduce
 Batch = tuple[np.ndarray, np.ndarray]
 Data = Batch | Callable[[int], Batch]
 
@@ -125,16 +124,6 @@ def _view(trainer: Trainer) -> dict[str, np.ndarray]:
     return view() if view is not None else trainer.params()
 
 
-def all_finite(values: dict[str, np.ndarray], loss) -> bool:
-    """Whether the loss and every element are finite. A finite sum says so in one pass (an inf or a NaN
-    makes the sum inf or NaN); only a sum that is not (a real inf or NaN, or an overflow) is looked at element
-    by element."""
-    if not (loss is None or np.isfinite(loss)):
-        return False
-    with np.errstate(over="ignore", invalid="ignore"):
-        return all(math.isfinite(_SUM(v, axis=None)) or _ALL(np.isfinite(v), axis=None) for v in values.values())
-
-
 class _RunningScale:
     """Per tensor, the largest magnitude it has had in a reference run so far: the scale its errors are
     measured against (a loss late in training, or a parameter passing near zero, is not held to digits
@@ -180,6 +169,12 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
     stateful = shadow is not None and shadow.needs_state
     state = candidate.optimizer_state() if stateful else None
     pending = Pending({}, 0, stride)        # shadow path: what the references' drift will read
+    queue: list[ShadowEntry] = []           # shadow path: due steps not judged yet (judged in stacks)
+    rewinds = shadow is not None and hasattr(candidate, "rewind")
+
+    def stack(X) -> int:
+        """Judged steps to queue before judging them together (ahead of the first: only a run that can rewind)."""
+        return shadow.stack_size(X) if rewinds else 1
 
     def measure(name, kind, a, b, k):
         layer = layer_of(name) if kind == "param" else None
@@ -191,6 +186,8 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
             try:
                 la = candidate.step(X, y)
             except LearnerCodeError as exc:  # the learner's code raised: that is the finding
+                if queue and _judge_queue(report, shadow, queue, candidate, pending):
+                    break                    # an earlier step failed: the run stopped there
                 report.first_failure, report.steps_run, report.error = k, k + 1, exc.summary
                 report.findings.append(_exception_finding(k, exc))
                 break
@@ -200,11 +197,14 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
         report.steps_run = k + 1
         pa = candidate.params() if shadow is not None or k % stride == 0 or k == steps - 1 else _view(candidate)
         if shadow is not None:
-            due = k < SHADOW_EVERY_STEP or k % stride == 0 or k == steps - 1 or not all_finite(pa, la)
+            finite = all_finite(pa, la)
+            due = k < SHADOW_EVERY_STEP or k % stride == 0 or k == steps - 1 or not finite
             state_after = candidate.optimizer_state() if stateful else None
-            if due and not _shadow_step(report, shadow, k, before, X, y, la, candidate.grads(), pa,
-                                        (state, state_after)):
-                break
+            if due:
+                queue.append(ShadowEntry(k, before, X, y, la, candidate.grads(), pa, state, state_after))
+            if queue and (len(queue) >= stack(X) or k == steps - 1 or not finite):
+                if _judge_queue(report, shadow, queue, candidate, pending):
+                    break
             before, state = pa, state_after
             pending.drift_steps = k + 1
             if k % stride == 0 or k == steps - 1:
@@ -275,11 +275,30 @@ def _as_float64(y: np.ndarray) -> np.ndarray:
     return y if y.dtype.kind in "iu" else y.astype(np.float64)
 
 
-def _shadow_step(report: TrajectoryReport, shadow, k, before, X, y, la, grads, pa, states=(None, None)) -> bool:
-    """Judge step k by the shadow check; False (with a finding) when the run stops here."""
-    diffs = shadow.check(k, before, X, y, la, grads, pa, *states)
+def _judge_queue(report: TrajectoryReport, shadow, queue: list, candidate, pending: Pending) -> bool:
+    """Judge the queued steps in order (shadow.check_many); True (with a finding) when the run stops at one of
+    them. If that is not the last step taken, the run is wound back to it: its losses and pending parameters
+    after it dropped, the candidate's parameters set to those after it (candidate.rewind)."""
+    entries = list(queue)
+    queue.clear()
+    judged = shadow.check_many(entries)
+    for entry, diffs in zip(entries, judged):
+        if not _shadow_verdict(report, entry.k, diffs, entry.after, entry.value, shadow.torch_finite):
+            judged.close()
+            k = entry.k
+            if k + 1 < report.steps_run:
+                del report.losses["manual"][k + 1:]
+                report.steps_run = k + 1
+                pending.params = {s: p for s, p in pending.params.items() if s < k}
+                pending.drift_steps = k
+                candidate.rewind(entry.after)
+            return True
+    return False
+
+
+def _shadow_verdict(report: TrajectoryReport, k: int, diffs, pa, la, finite_t: bool) -> bool:
+    """The shadow check's verdict on step k (its diffs): False (with a finding) when the run stops here."""
     finite_np = all_finite(pa, la)
-    finite_t = shadow.torch_finite
     if not (finite_np and finite_t):
         report.nonfinite_step = k
         report.findings.append(_nonfinite_finding(k, finite_np, finite_t, shadow=True))
