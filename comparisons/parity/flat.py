@@ -29,6 +29,11 @@ class FlatLayout:
             parts.append(np.ravel(a))
         return np.concatenate(parts, dtype=np.float64)
 
+    def join_stacked(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        """K steps' arrays (each (K, *shape)) as K rows of join's vector: (K, total size), float64."""
+        k = len(next(iter(arrays.values())))
+        return np.concatenate([np.reshape(arrays[n], (k, -1)) for n in self.shapes], axis=1, dtype=np.float64)
+
     def max_each(self, v: np.ndarray) -> dict[str, float]:
         """max over each tensor's elements of v (NaN if one is NaN), by name."""
         return dict(zip(self.shapes, np.maximum.reduceat(v, self.starts).tolist()))

@@ -36,7 +36,7 @@ from .finite import all_finite
 from .flat import FlatLayout
 from .rounding import StepBounds, allowance, step_bounds, step_bounds_stacked, unit_roundoff
 from .shadow_layers import carry_layer_state
-from .shadow_stack import stack_size, stackable, torch_steps
+from .shadow_stack import BOUNDS_ELEMENTS, stack_size, stackable, torch_steps
 from .trainers import by_hand_sgd, direct_layers, forward
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
@@ -165,21 +165,28 @@ class ShadowCheck:
             params = {n: np.stack([g.before[n] for g in group]) for n in e.before}
             X, y = np.stack([g.X for g in group]), np.stack([g.y for g in group])
             values, grads, afters = torch_steps(self.net, self.model, self.loss_fn, self.lr, params, X, y)
+            part, bounds = stack_size(self.net, e.X, BOUNDS_ELEMENTS), []
             with np.errstate(all="ignore"):
-                bounds = step_bounds_stacked(self.net, params, self.loss, X, y)
+                for a in range(0, len(group), part):
+                    bounds += step_bounds_stacked(self.net, {n: v[a:a + part] for n, v in params.items()}, self.loss,
+                                                  X[a:a + part], y[a:a + part])
+            flats = [self.layout.join_stacked(d) for d in (grads, afters, {n: np.stack([b.grads[n] for b in bounds])
+                                                                            for n in grads})]
             for m, g in enumerate(group):
                 torch_side = values[m], {n: v[m] for n, v in grads.items()}, {n: v[m] for n, v in afters.items()}, {}
-                yield self._judged(g.k, g.before, g.value, g.grads, g.after, None, None, torch_side, bounds[m])
+                yield self._judged(g.k, g.before, g.value, g.grads, g.after, None, None, torch_side, bounds[m],
+                                   [f[m] for f in flats])
             i = j
 
     def _judged(self, k: int, before: dict, value, grads: dict, after: dict, state_before, state_after,
-                torch_side: tuple, bounds: StepBounds) -> list[TensorDiff]:
-        """check()'s judgement of step k, given torch's (loss, gradients, parameters, state) and the bounds."""
+                torch_side: tuple, bounds: StepBounds, flats: list | None = None) -> list[TensorDiff]:
+        """check()'s judgement of step k, given torch's (loss, gradients, parameters, state) and the bounds
+        (`flats`: torch's gradients and parameters and the gradients' bounds as flat vectors, if made already)."""
         t_value, t_grads, t_after, t_state = torch_side
         self.torch_finite = all_finite(t_after, t_value)
         with np.errstate(all="ignore"):
             judged = [self._judge(k, "loss", "loss", value, t_value, allowance(bounds.loss))]
-            flat = self._judge_plain(k, grads, after, t_grads, t_after, bounds) if self.plain else None
+            flat = self._judge_plain(k, grads, after, t_grads, t_after, bounds, flats) if self.plain else None
             judged += flat if flat is not None else self._judge_each(k, before, grads, after, t_grads, t_after,
                                                                      t_state, bounds, state_before, state_after)
         ratios = [r for _, r in judged if r is not None]
@@ -188,14 +195,17 @@ class ShadowCheck:
                                        float("inf") if worst == 0 else 1.0 / worst))
         return [d for d, _ in judged if d is not None]
 
-    def _judge_plain(self, k: int, grads, after, t_grads, t_after, bounds) -> list | None:
+    def _judge_plain(self, k: int, grads, after, t_grads, t_after, bounds, flats=None) -> list | None:
         """Plain SGD's gradients and updated parameters judged over flat vectors (flat.py): the allowances and
         ratios of _judge_each in a dozen NumPy calls for all tensors; None when a name or shape differs."""
         lay = self.layout
-        flats = [lay.join(d) for d in (grads, t_grads, after, t_after, bounds.grads)] if lay is not None else [None]
-        if any(f is None for f in flats):
+        if lay is None:
             return None
-        g, g_t, p, p_t, b = flats
+        mine = [lay.join(grads), lay.join(after)]
+        theirs = flats or [lay.join(t_grads), lay.join(t_after), lay.join(bounds.grads)]
+        if any(f is None for f in mine + theirs):
+            return None
+        (g, p), (g_t, p_t, b) = mine, theirs
         g_allow = allowance(b)
         p_allow = self.lr * g_allow + UPDATE_ULPS * self.u * (np.abs(p_t) + self.lr * np.abs(g_t))
         r_g, r_p = lay.max_each(np.abs(g - g_t) / g_allow), lay.max_each(np.abs(p - p_t) / p_allow)

@@ -18,8 +18,9 @@ import manual
 from manual.activations import Activation
 from torch_ref import target_tensor, to_tensor
 
-STACK_ELEMENTS = 2 ** 14   # K x N x (widest layer) per stack: the bounds' float64 arrays stay in cache (~128 KiB)
-MAX_STACK = 32             # and no more steps than this are taken ahead of the first one judged
+MAX_STACK = 32              # judged steps stacked for torch (and taken ahead of the first one judged), at most
+STACK_ELEMENTS = 2 ** 20    # K x N x (widest layer) for torch's stack: a few MiB
+BOUNDS_ELEMENTS = 2 ** 14   # the same for a stack of bounds: their float64 arrays stay in cache (~128 KiB)
 
 
 def stackable(net: manual.Sequential) -> bool:
@@ -28,10 +29,11 @@ def stackable(net: manual.Sequential) -> bool:
         isinstance(layer, (manual.Linear, Activation)) for layer in net.layers)
 
 
-def stack_size(net: manual.Sequential, X: np.ndarray) -> int:
-    """How many steps on batches like X to stack: STACK_ELEMENTS / (rows x widest layer), 1 to MAX_STACK."""
+def stack_size(net: manual.Sequential, X: np.ndarray, elements: int = STACK_ELEMENTS) -> int:
+    """How many steps on batches like X to stack: elements / (rows x widest layer), 1 to MAX_STACK (elements:
+    BOUNDS_ELEMENTS for the bounds' stacks)."""
     widest = max(max(layer.fan_in, layer.fan_out) for layer in net.layers if isinstance(layer, manual.Linear))
-    return max(1, min(MAX_STACK, STACK_ELEMENTS // max(1, len(X) * widest)))
+    return max(1, min(MAX_STACK, elements // max(1, len(X) * widest)))
 
 
 def torch_steps(net: manual.Sequential, model: torch.nn.Sequential, loss_fn, lr: float,

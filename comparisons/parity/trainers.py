@@ -119,14 +119,14 @@ def forward(model: torch.nn.Module, layers: list[Callable] | None, x: torch.Tens
 
 
 def sgd_step_by_hand(opt: torch.optim.SGD | ByHandSGD) -> None:
-    """torch.optim.SGD's single-tensor step for a plain_sgd(opt): p.add_(grad, alpha=-lr), params without a
-    gradient skipped, as opt.step() does it (same kernel, same values, bit for bit)."""
+    """torch.optim.SGD's plain step for a plain_sgd(opt): p.add_(grad, alpha=-lr) for each parameter with a
+    gradient, in one torch._foreach_add_ call (what SGD(foreach=True) makes; on the CPU it runs add_ on each
+    tensor, the single-tensor path's kernel: the same values, bit for bit, tests/comparisons/test_trajectory.py)."""
     with torch.no_grad():
         for group in opt.param_groups:
-            lr = group["lr"]
-            for p in group["params"]:
-                if p.grad is not None:
-                    p.add_(p.grad, alpha=-lr)
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                torch._foreach_add_(params, [p.grad for p in params], alpha=-group["lr"])
     opt._opt_called = True      # as opt.step() marks it, for an lr scheduler's order check
 
 
@@ -203,6 +203,7 @@ class TorchTrainer:
         self.device = device_off_cpu(model)                         # None: the CPU path, nothing moved
         arrays = {n: to_array(t) for n, t in self._named}   # which arrays manual keeps transposed, once
         self._transposed = {n: to_manual_layout(n, a, model) is not a for n, a in arrays.items()}
+        self._views, self._ptrs = None, []           # params_view's, kept on the CPU
 
     @property
     def opt(self) -> torch.optim.Optimizer:
@@ -244,8 +245,14 @@ class TorchTrainer:
         return {n: a.copy() for n, a in self.params_view().items()}
 
     def params_view(self):
-        """The parameters in manual's layout as views of torch's memory (changed by the next step)."""
-        return {n: to_array(t).T if self._transposed[n] else to_array(t) for n, t in self._named}
+        """The parameters in manual's layout as views of torch's memory (changed by the next step); on the CPU
+        made once and kept while each tensor keeps its memory (every step here updates in place)."""
+        views = self._views
+        if views is None or any(t.data_ptr() != ptr for (_, t), ptr in zip(self._named, self._ptrs)):
+            views = {n: to_array(t).T if self._transposed[n] else to_array(t) for n, t in self._named}
+            if self.device is None:
+                self._views, self._ptrs = views, [t.data_ptr() for _, t in self._named]
+        return views
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         dt = self._named[0][1].dtype

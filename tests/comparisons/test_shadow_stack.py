@@ -9,7 +9,7 @@ from strategies import batches, nets
 import manual
 from comparisons.parity.rounding import step_bounds, step_bounds_stacked
 from comparisons.parity.shadow import ShadowCheck
-from comparisons.parity.shadow_stack import stack_size
+from comparisons.parity.shadow_stack import BOUNDS_ELEMENTS, stack_size
 from comparisons.parity.trainers import ManualTrainer
 from comparisons.parity.trajectory import compare_trajectory
 
@@ -35,10 +35,11 @@ def test_stacked_bounds_are_the_single_step_bounds(data):
             np.testing.assert_allclose(b.grads[name], bound, rtol=1e-14, atol=1e-300)
 
 
-def test_stacks_fit_in_cache_and_take_at_most_32_steps():
+def test_stacks_take_at_most_32_steps_and_the_bounds_stacks_fit_in_cache():
     wide = manual.build_mlp([1, 10, 20, 30, 40, 1], "relu", dtype=np.float32)
-    assert stack_size(wide, np.zeros((100, 1))) == 4
-    assert stack_size(manual.build_mlp([2, 4, 1], "relu"), np.zeros((4, 2))) == 32
+    assert stack_size(wide, np.zeros((100, 1))) == 32 and stack_size(wide, np.zeros((100, 1)), BOUNDS_ELEMENTS) == 4
+    assert stack_size(wide, np.zeros((2 ** 16, 1))) == 1
+    assert stack_size(manual.build_mlp([2, 4, 1], "relu"), np.zeros((4, 2)), BOUNDS_ELEMENTS) == 32
 
 
 def run(bug_from: int | None, stacked: bool, steps: int = 40):
