@@ -117,7 +117,7 @@ def _activation_forward(layer, z, e_z, u):
         return np.maximum(z, 0.0), e_z
     if isinstance(layer, manual.LeakyReLU):
         s = layer.slope
-        return select(z > 0, z, s * z), e_z * max(1.0, s) + u * s * np.abs(z)
+        return select(z > 0, z, s * z), e_z * max(1.0, abs(s)) + u * abs(s) * np.abs(z)
     if isinstance(layer, manual.Sigmoid):
         a = 1.0 / (1.0 + np.exp(-z))
         return a, (a * (1 - a) + 0.1 * e_z) * e_z + TRANSCENDENTAL_ULPS * u * a
@@ -131,17 +131,18 @@ def _activation_forward(layer, z, e_z, u):
 
 def _kink_backward(z, e_z, g, e_g, s: float, u: float):
     """LeakyReLU at slope s (ReLU: s = 0): g_in = g d, d = 1 where z > 0, else s; flip = |z| <= e_z, where the
-    mask may differ between two correct programs: e_in = e_g (max(1, s) where flip, else d)
-    + KINK_JUMPS (1 - s) |g| [flip] + u s |g|. For 0 <= s <= 1 the selections are maxima of 0/1 masks (exact)."""
+    mask may differ between two correct programs: e_in = e_g (max(1, |s|) where flip, else |d|)
+    + KINK_JUMPS |1 - s| |g| [flip] + u |s| |g| (magnitudes: a negative slope is allowed, as torch allows it).
+    For 0 <= s <= 1 the selections are maxima of 0/1 masks (exact)."""
     flip = (np.abs(z) <= e_z).astype(np.float64)
     d = (z > 0).astype(np.float64)
     unit = 0 <= s <= 1
     if s != 0:
         d = np.maximum(d, s) if unit else np.where(d > 0, 1.0, s)
-    keep = np.maximum(d, flip) if unit else np.where(flip > 0, max(1.0, s), d)
+    keep = np.maximum(d, flip) if unit else np.where(flip > 0, max(1.0, abs(s)), np.abs(d))
     ag = np.abs(g)
-    slope_term = u * s * ag if s != 0 else None
-    ag *= KINK_JUMPS * (1 - s)              # in place from here: the jump, then e_in in keep
+    slope_term = u * abs(s) * ag if s != 0 else None
+    ag *= KINK_JUMPS * abs(1 - s)           # in place from here: the jump, then e_in in keep
     ag *= flip
     keep *= e_g
     keep += ag

@@ -2,7 +2,7 @@
 code and fails a 1% gradient error on every seed system."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import batches, nets
 
@@ -78,6 +78,19 @@ def test_the_bound_holds_for_every_loss_family(data):
         loss = data.draw(st.sampled_from([manual.L1Loss(), manual.SmoothL1Loss(beta=0.5), manual.HuberLoss("sum"),
                                           manual.MSELoss("half_sum_mean"), manual.MSELoss("half_mean")]))
     assert_within_bounds(net, loss, X, y)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_bound_holds_and_is_never_negative_for_any_leaky_relu_slope(data):
+    """torch allows any negative_slope: a negative slope (or one above 1) multiplies by s, so the bound takes
+    magnitudes (|s|, |1 - s|); once, s < 0 made bounds negative and failed correct float32 programs."""
+    slope = data.draw(st.sampled_from([-1.5, -0.3, 0.2, 1.5]))
+    net = data.draw(nets(activations=(f"leaky_relu:{slope}",), dtype=np.float32))
+    X, y = data.draw(batches(net))
+    bounds = step_bounds(net, net.get_params(), manual.make_loss("mse"), X, y)
+    assert bounds.loss >= 0 and all((b >= 0).all() for b in bounds.grads.values())
+    assert_within_bounds(net, "mse", X, y)
 
 
 def assert_within_bounds(net, loss, X, y):
