@@ -21,6 +21,7 @@ from torch_ref import target_tensor, to_tensor
 MAX_STACK = 32              # judged steps stacked for torch (and taken ahead of the first one judged), at most
 STACK_ELEMENTS = 2 ** 20    # K x N x (widest layer) for torch's stack: a few MiB
 BOUNDS_ELEMENTS = 2 ** 14   # the same for a stack of bounds: their float64 arrays stay in cache (~128 KiB)
+PARAM_ELEMENTS = 2 ** 22    # K x (parameters): each queued step keeps its weights before and after and gradients
 
 
 def stackable(net: manual.Sequential) -> bool:
@@ -33,7 +34,8 @@ def stack_size(net: manual.Sequential, X: np.ndarray, elements: int = STACK_ELEM
     """How many steps on batches like X to stack: elements / (rows x widest layer), 1 to MAX_STACK (elements:
     BOUNDS_ELEMENTS for the bounds' stacks)."""
     widest = max(max(layer.fan_in, layer.fan_out) for layer in net.layers if isinstance(layer, manual.Linear))
-    return max(1, min(MAX_STACK, elements // max(1, len(X) * widest)))
+    weights = sum(a.size for a in net.params.values())
+    return max(1, min(MAX_STACK, elements // max(1, len(X) * widest), PARAM_ELEMENTS // max(1, weights)))
 
 
 def torch_steps(net: manual.Sequential, model: torch.nn.Sequential, loss_fn, lr: float,

@@ -39,6 +39,7 @@ def test_stacks_take_at_most_32_steps_and_the_bounds_stacks_fit_in_cache():
     wide = manual.build_mlp([1, 10, 20, 30, 40, 1], "relu", dtype=np.float32)
     assert stack_size(wide, np.zeros((100, 1))) == 32 and stack_size(wide, np.zeros((100, 1)), BOUNDS_ELEMENTS) == 4
     assert stack_size(wide, np.zeros((2 ** 16, 1))) == 1
+    assert stack_size(manual.build_mlp([1024, 1024, 1], "relu"), np.zeros((1, 1024))) == 3   # 1.05M weights
     assert stack_size(manual.build_mlp([2, 4, 1], "relu"), np.zeros((4, 2)), BOUNDS_ELEMENTS) == 32
 
 
