@@ -7,7 +7,7 @@ import contextlib
 import gc
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -407,7 +407,15 @@ class Jobs:
         if self.pool is None:
             return [_job(j) for j in self.jobs]
         try:
-            return [self._joined(i) for i in range(len(self.jobs))]
+            out, left = [None] * len(self.jobs), set(range(len(self.jobs)))
+            while left:     # each job joined as soon as its parts are done (a float32 row's join takes a while)
+                ready = [i for i in left if all(future.done() for _, future, _ in self.futures[i])]
+                if not ready:
+                    wait({f for i in left for _, f, _ in self.futures[i] if not f.done()}, return_when=FIRST_COMPLETED)
+                for i in ready:
+                    out[i] = self._joined(i)
+                    left.discard(i)
+            return out
         finally:
             self.pool.shutdown()
 
