@@ -264,3 +264,13 @@ def test_grads_are_named_as_state_dict_names_them():
     want = {f"{i}.{k}": v for i, layer in enumerate(net.layers) for k, v in layer.grads.items()}
     assert list(net.grads) == list(want) == list(net.params)
     assert all(net.grads[k] is want[k] for k in want)
+
+
+def test_named_params_and_grads_are_the_live_params_and_grads():
+    """What the optimizers read in one pass: each (name, parameter, gradient) is the net's own array."""
+    net = manual.init_torch_default(manual.build_mlp([3, 4, 2], "relu"), np.random.RandomState(0))
+    net.forward(np.ones((5, 3)))
+    net.backward(np.ones((5, 2)))
+    triples = net.named_params_and_grads()
+    assert [n for n, _, _ in triples] == list(net.params)
+    assert all(p is net.params[n] and g is net.grads[n] for n, p, g in triples)
