@@ -175,7 +175,8 @@ def step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: 
     """Bounds for one forward/backward of `net`'s architecture at `params` (by state_dict name) on (X, y),
     in net.dtype's rounding. Computed in float64 from the given (already rounded) weights and data; a Dropout
     layer's mask is the one its last forward used, a BatchNorm1d in evaluation reads its running buffers."""
-    return _step_bounds(net, params, loss, X, y, lambda a, e_a: loss_bounds(loss, a, e_a, y, unit_roundoff(net.dtype)))
+    u = unit_roundoff(net.dtype)
+    return _step_bounds(net, params, X, lambda a, e_a: loss_bounds(loss, a, e_a, y, u))
 
 
 def step_bounds_stacked(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: np.ndarray,
@@ -192,14 +193,13 @@ def step_bounds_stacked(net: manual.Sequential, params: dict[str, np.ndarray], l
         return (np.array([v for v, _, _, _ in each]), np.array([e for _, e, _, _ in each]),
                 np.stack([g for _, _, g, _ in each]), np.stack([e_g for _, _, _, e_g in each]))
 
-    b = _step_bounds(net, params, loss, X, y, losses)
+    b = _step_bounds(net, params, X, losses)
     return [StepBounds(loss=float(b.loss[k]), dyhat=b.dyhat[k], grads={n: v[k] for n, v in b.grads.items()},
                        output=b.output[k]) for k in range(len(X))]
 
 
-def _step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], loss, X: np.ndarray, y: np.ndarray,
-                 losses) -> StepBounds:
-    """step_bounds' passes; `losses(yhat, e_yhat)` gives the loss's (L, e_L, dL/dyhat, its bound)."""
+def _step_bounds(net: manual.Sequential, params: dict[str, np.ndarray], X: np.ndarray, losses) -> StepBounds:
+    """step_bounds' passes on input X; `losses(yhat, e_yhat)` gives the loss's (L, e_L, dL/dyhat, its bound)."""
     u = unit_roundoff(net.dtype)
     a, e_a = np.asarray(X, np.float64), None
     trace: list[_Fwd] = []

@@ -394,9 +394,8 @@ class Jobs:
             return
         lane = [(i, part) for i, part in parts if _one_lane(part)]
         units = [[ip] for ip in parts if not _one_lane(ip[1])] + ([lane] if lane else [])
-        for i, (kind, key, _) in parts:      # build the data once, before forking, so the workers share it
-            if not _one_lane((kind, key, None)):
-                system_by_key(key).data
+        for key in {part[1] for _, part in parts if not _one_lane(part)}:
+            system_by_key(key).data     # built once, before forking, so the workers share it (the lane's: there)
         self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(units))), mp_context=multiprocessing.get_context("fork"))
         for unit in sorted(units, key=lambda u: -sum(_cost(part) for _, part in u)):
             future = self.pool.submit(_run_lane, [part for _, part in unit])

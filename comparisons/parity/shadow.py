@@ -220,16 +220,16 @@ class ShadowCheck:
         """Each gradient, updated parameter and state buffer judged on its own."""
         pairs = []
         for name in t_grads:
-                g_allow = allowance(bounds.grads[name])
-                pairs.append((name, "grad", grads[name], t_grads[name], g_allow))
-                if self.plain:
-                    p_allow = self.lr * g_allow + UPDATE_ULPS * self.u * (np.abs(t_after[name])
-                                                                            + self.lr * np.abs(t_grads[name]))
-                    pairs.append((name, "param", after[name], t_after[name], p_allow))
-                else:
-                    pairs += self._stateful_pairs(name, before[name], t_grads[name], g_allow, t_after[name],
-                                                  after[name], (state_before or {}).get(name, {}),
-                                                  (state_after or {}).get(name, {}), t_state.get(name, {}))
+            g_allow = allowance(bounds.grads[name])
+            pairs.append((name, "grad", grads[name], t_grads[name], g_allow))
+            if self.plain:
+                p_allow = self.lr * g_allow + UPDATE_ULPS * self.u * (np.abs(t_after[name])
+                                                                        + self.lr * np.abs(t_grads[name]))
+                pairs.append((name, "param", after[name], t_after[name], p_allow))
+            else:
+                pairs += self._stateful_pairs(name, before[name], t_grads[name], g_allow, t_after[name],
+                                              after[name], (state_before or {}).get(name, {}),
+                                              (state_after or {}).get(name, {}), t_state.get(name, {}))
         return [self._judge(k, *pair) for pair in pairs]
 
     def _stateful_pairs(self, name, p_before, g_t, g_allow, p_t, p_np, s_before, s_np, s_t) -> list:
