@@ -35,13 +35,19 @@ class Linear:
         z += self.params["bias"]    # in place: the same sums as x @ W + b, one (N, fan_out) temporary fewer
         return z
 
-    def backward(self, dy: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        """Sets grads; returns dL/dx, or None when `need_input_grad` is False (a first layer in training)."""
+    def backward(self, dy: np.ndarray, need_input_grad: bool = True, into: dict | None = None) -> np.ndarray | None:
+        """Sets grads (written into `into`'s arrays when given: a Sequential's flat gradients in training);
+        returns dL/dx, or None when `need_input_grad` is False (a first layer in training)."""
         x = self.cache["x"]
         if not (type(dy) is np.ndarray and dy.dtype == x.dtype and dy.shape == (x.shape[0], self.fan_out)):
             check_array("Linear dy", dy, dtype=x.dtype, shape=(x.shape[0], self.fan_out), finite=False)
-        self.grads = {}     # last step's gradients go first (as torch's zero_grad(set_to_none=True)): a lower peak
-        self.grads = {"weight": x.T @ dy, "bias": np.add.reduce(dy, 0)}   # dy.sum(axis=0), without its wrapper
+        if into is None:
+            self.grads = {}     # last step's gradients go first (as torch's zero_grad(set_to_none=True)): a lower peak
+            self.grads = {"weight": x.T @ dy, "bias": np.add.reduce(dy, 0)}   # dy.sum(axis=0), without its wrapper
+        else:                   # the same products, written in place
+            np.matmul(x.T, dy, out=into["weight"])
+            np.add.reduce(dy, 0, out=into["bias"])
+            self.grads = dict(into)     # a dict of its own: replacing an entry must not change `into`
         return dy @ self.params["weight"].T if need_input_grad else None
 
     def describe(self) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 from .activation_layers import make_activation
 from .activations import Activation
 from .errors import ArchitectureMismatch, ShapeError
+from .flat_params import FlatParams
 from .layer_registry import LAYER_CLASSES
 from .linear import Linear
 from .validate import as_float_dtype, check_array, check_same_keys
@@ -53,6 +54,9 @@ class Sequential:
         self._in_width = self.layers[self._first].fan_in if isinstance(self.layers[self._first], Linear) else None
         self._param_keys = [(f"{i}.{k}", layer, k) for i, layer in enumerate(self.layers) for k in layer.params]
         self._frees = [isinstance(layer, _RELEASED) for layer in self.layers]   # whose cache training frees
+        # an MLP's parameters and training gradients live in flat arrays (plain SGD: one update for the net)
+        mlp = all(isinstance(layer, Linear) for layer in self.layers if layer.params)
+        self.flat_params: FlatParams | None = FlatParams(self.layers) if mlp else None
 
     # ---- structure -------------------------------------------------------------------------------
     @property
@@ -198,11 +202,14 @@ class Sequential:
         # without dL/dx, stop at the first parametrised layer: the layers before it have no parameters
         first = 0 if need_input_grad else self._first
         layers, frees = self.layers, self._frees
+        into = self.flat_params.into if self.flat_params is not None and not record else None   # training: flat gradients
         for i in range(len(layers) - 1, first - 1, -1):
             layer = layers[i]
             if record:
                 self.deltas[i] = dy
-            if i == first and not need_input_grad:
+            if into is not None and into[i] is not None:
+                dy = layer.backward(dy, need_input_grad or i != first, into=into[i])
+            elif i == first and not need_input_grad:
                 layer.backward(dy, need_input_grad=False)
             else:
                 dy = layer.backward(dy)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParityInputError
+from ..flat_params import FlatParams
 from .base import Optimizer, check_flag, check_number, named_params_and_grads
 from .ops import add, scalar
 
@@ -44,7 +45,12 @@ class SGD(Optimizer):
         if not self.plain:
             return super().step(net)
         scratch, made_for, lr = self._scratch, self._scratch_for, float(self.lr)   # (a scheduler may set a NumPy float)
-        for name, p, grad in named_params_and_grads(net):
+        flat = getattr(net, "flat_params", None)
+        if isinstance(flat, FlatParams) and flat.live():     # every parameter and gradient in one flat array each: one update
+            pairs = [("", flat.params, flat.grads)]
+        else:
+            pairs = named_params_and_grads(net)
+        for name, p, grad in pairs:
             lr_g = scratch.get(name)
             if lr_g is None or made_for.get(name) is not p:     # made once per parameter array (a new net: new arrays)
                 lr_g, made_for[name] = np.empty_like(p), p
