@@ -14,6 +14,8 @@ from torch_ref import mirror, mirror_loss, mirror_optimizer, target_tensor, to_t
 from torch_ref.tensors import Device, device_off_cpu, ieee_float32, to_array
 from torch_ref.weights import to_manual_layout
 
+from .torch_direct import direct_layers, direct_loss, forward, run_backward
+
 
 class Trainer(Protocol):
     def step(self, X: np.ndarray, y: np.ndarray) -> float | None:
@@ -80,42 +82,6 @@ def plain_sgd(opt: torch.optim.Optimizer) -> bool:
     return all(g["momentum"] == 0 and g["weight_decay"] == 0 and not g["maximize"] and not g["differentiable"]
                and not g["fused"] and not g["foreach"] and isinstance(g["lr"], float)
                and all(p.device.type == "cpu" for p in g["params"]) for g in opt.param_groups)
-
-
-def direct_layers(model: torch.nn.Module) -> list[Callable[[torch.Tensor], torch.Tensor]] | None:
-    """What an nn.Sequential's layers compute, as calls made directly in turn, when no forward or backward hook
-    is registered on them or globally (then module(x) adds nothing to it: the same ops, the same values,
-    without nn.Module.__call__'s hook machinery, ~10 us a layer); else None. A Linear is F.linear on its weight
-    and bias, a ReLU torch.relu (what their forward calls, without its Python wrapper), any other layer its
-    forward. The parameters are looked up once: they must be updated in place (as every step here does)."""
-    from torch.nn.modules import module as _module
-
-    if type(model) is not torch.nn.Sequential or any(
-            getattr(_module, f"_global_{kind}", None) for kind in ("forward_hooks", "forward_pre_hooks",
-                                                                   "backward_hooks", "backward_pre_hooks")):
-        return None
-    layers = list(model)
-    hooked = any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks or m._backward_pre_hooks
-                 or len(m._modules) for m in layers)
-    return None if hooked else [_direct_call(layer) for layer in layers]
-
-
-def _direct_call(layer: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
-    if type(layer) is torch.nn.Linear:
-        weight, bias = layer.weight, layer.bias
-        return lambda x: torch.nn.functional.linear(x, weight, bias)
-    if type(layer) is torch.nn.ReLU and not layer.inplace:
-        return torch.relu
-    return layer.forward
-
-
-def forward(model: torch.nn.Module, layers: list[Callable] | None, x: torch.Tensor) -> torch.Tensor:
-    """model(x); with `layers` (direct_layers(model)), each layer's call in turn: the same ops."""
-    if layers is None:
-        return model(x)
-    for call in layers:
-        x = call(x)
-    return x
 
 
 def sgd_step_by_hand(opt: torch.optim.SGD | ByHandSGD) -> None:
@@ -199,6 +165,7 @@ class TorchTrainer:
             self._sgd, self._opt = (ByHandSGD.of(opt) if by_hand and plain_sgd(opt) else None), opt
         self.by_hand = self._sgd is not None
         self._layers = direct_layers(model) if by_hand else None
+        self._loss, self._backward = (direct_loss(loss_fn), run_backward) if by_hand else (loss_fn, torch.Tensor.backward)
         self._named = list(model.named_parameters())
         self.device = device_off_cpu(model)                         # None: the CPU path, nothing moved
         arrays = {n: to_array(t) for n, t in self._named}   # which arrays manual keeps transposed, once
@@ -229,8 +196,8 @@ class TorchTrainer:
         opt = self._sgd or self._opt
         opt.zero_grad(set_to_none=True)
         if self.device is None:
-            value = self.loss_fn(forward(self.model, self._layers, to_tensor(X).to(dt)), target_tensor(y, dt))
-            value.backward()
+            value = self._loss(forward(self.model, self._layers, to_tensor(X).to(dt)), target_tensor(y, dt))
+            self._backward(value)
         else:
             with ieee_float32(self.device):
                 x, target = to_tensor(X, self.device).to(dt), target_tensor(y, dt, self.device)
