@@ -37,7 +37,8 @@ from .flat import FlatLayout
 from .rounding import StepBounds, allowance, step_bounds, step_bounds_stacked, unit_roundoff
 from .shadow_layers import carry_layer_state
 from .shadow_stack import BOUNDS_ELEMENTS, stack_size, stackable, torch_steps
-from .trainers import by_hand_sgd, direct_layers, forward
+from .torch_direct import direct_layers, direct_loss, forward, run_backward
+from .trainers import by_hand_sgd
 
 UPDATE_ULPS = 8.0           # p' = p - lr g: each side rounds lr, the product and the difference (2 u each, doubled)
 STEP_ULPS = 32.0            # a stateful update's step: ~10 rounded operations on its size, on each side, with margin
@@ -83,6 +84,7 @@ class ShadowCheck:
         self.lr = opt.lr
         self.model = mirror(net)
         self.loss_fn = mirror_loss(loss)
+        self.loss_call = direct_loss(self.loss_fn)    # loss_fn(a, b) without its Python wrappers (torch_direct.py)
         # plain SGD: stepped by hand as torch.optim.SGD steps it (trainers.py); else a new twin at each step
         self.torch_opt = (by_hand_sgd(opt, self.model) or mirror_optimizer(opt, self.model)) if self.plain else None
         self.tparams = dict(self.model.named_parameters())
@@ -92,6 +94,7 @@ class ShadowCheck:
         sizes = [a.size for a in net.params.values()]
         self.layout = FlatLayout({n: a.shape for n, a in net.params.items()}) if sizes and min(sizes) else None
         self.stacks = self.plain and self.layout is not None and stackable(net)   # check_many's stacks
+        self._stack_sizes: dict[int, int] = {}
         self.u = unit_roundoff(net.dtype)
         self.layer_of = layer_of or (lambda name: None)
         self.torch_finite = True     # whether torch's last step ended with a finite loss and parameters
@@ -117,8 +120,8 @@ class ShadowCheck:
             clone.state = copy.deepcopy(state or {})
             opt = mirror_optimizer(clone, self.model)
         opt.zero_grad(set_to_none=True)
-        value = self.loss_fn(forward(self.model, self.layers, to_tensor(X)), target_tensor(y))
-        value.backward()
+        value = self.loss_call(forward(self.model, self.layers, to_tensor(X)), target_tensor(y))
+        run_backward(value)
         grads = {n: self._manual_view(n, p.grad) for n, p in self.tparams.items()}
         opt.step()                                 # a ByHandSGD's: torch.optim.SGD's, bit for bit (trainers.py)
         after = {n: self._manual_view(n, p.detach()) for n, p in self.tparams.items()}
@@ -145,7 +148,12 @@ class ShadowCheck:
 
     def stack_size(self, X: np.ndarray) -> int:
         """How many judged steps on batches like X check_many stacks (1: it checks them one by one)."""
-        return stack_size(self.net, X) if self.stacks else 1
+        if not self.stacks:
+            return 1
+        size = self._stack_sizes.get(len(X))      # the architecture is fixed: one answer per batch size
+        if size is None:
+            size = self._stack_sizes[len(X)] = stack_size(self.net, X)
+        return size
 
     def check_many(self, entries: list[ShadowEntry]) -> Iterator[list[TensorDiff]]:
         """check() of each entry in turn (stop iterating at a failure and the later ones are not judged); for a
@@ -164,7 +172,7 @@ class ShadowCheck:
             group = entries[i:j]
             params = {n: np.stack([g.before[n] for g in group]) for n in e.before}
             X, y = np.stack([g.X for g in group]), np.stack([g.y for g in group])
-            values, grads, afters = torch_steps(self.net, self.model, self.loss_fn, self.lr, params, X, y)
+            values, grads, afters = torch_steps(self.net, self.model, self.loss_call, self.lr, params, X, y)
             part, bounds = stack_size(self.net, e.X, BOUNDS_ELEMENTS), []
             with np.errstate(all="ignore"):
                 for a in range(0, len(group), part):

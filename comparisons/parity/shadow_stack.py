@@ -18,6 +18,8 @@ import manual
 from manual.activations import Activation
 from torch_ref import target_tensor, to_tensor
 
+from .torch_direct import run_backward
+
 MAX_STACK = 32              # judged steps stacked for torch (and taken ahead of the first one judged), at most
 STACK_ELEMENTS = 2 ** 20    # K x N x (widest layer) for torch's stack: a few MiB
 BOUNDS_ELEMENTS = 2 ** 14   # the same for a stack of bounds: their float64 arrays stay in cache (~128 KiB)
@@ -51,7 +53,7 @@ def torch_steps(net: manual.Sequential, model: torch.nn.Sequential, loss_fn, lr:
         else:
             h = twin(h)
     losses = torch.stack([loss_fn(p, t) for p, t in zip(h.unbind(0), target_tensor(y).unbind(0))])
-    losses.sum().backward()
+    run_backward(losses.sum())
     with torch.no_grad():
         after = {n: p.add(p.grad, alpha=-lr).numpy() for n, p in stack.items()}
     return losses.detach().tolist(), {n: p.grad.numpy() for n, p in stack.items()}, after
