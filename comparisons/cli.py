@@ -13,7 +13,7 @@ import time
 # subcommand -> (module that owns it, one-line help). Each module defines add_arguments(parser) and
 # run(args) -> exit code.
 COMMANDS = {
-    "seeds": ("comparisons.parity.seed_table",
+    "seeds": ("comparisons.parity.seeds_command",
               "train every seed network in NumPy and torch and print the parity table"),
     "check": ("comparisons.learner.check_cli", "check a learner's grad_fn/step_fn in PATH.py:FUNCTION against torch"),
     "tolerances": ("comparisons.parity.tolerance_report", "re-measure the errors the tolerances were chosen from"),

@@ -3,10 +3,7 @@ jobs run in parallel worker processes. What the table shows and how a verdict is
 in comparisons/parity/seed_table.py."""
 from __future__ import annotations
 
-import contextlib
-import gc
 import multiprocessing
-from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -21,11 +18,11 @@ from torch_ref.seeds import seed_initial_params, seed_trainer
 from .step import compare_step
 from ..report import ParityReport
 from ..tolerances import tolerance_for
-from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer, float64_twin
+from .seed_twins import STRIDE, Twins, fewer_collections, float64_reference, in_lane
+from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer
 from .shadow import ShadowCheck
 from .trajectory import Recording, Replay, TrajectoryReport, add_references, compare_trajectory, record_run
 
-STRIDE = 10
 BLOWUP_STEPS = 100   # after a mismatch, how long to look for both runs going non-finite
 FWD_KINDS, GRAD_KINDS = ("layer output", "loss"), ("delta", "grad", "input grad")
 
@@ -184,11 +181,6 @@ def _predict_torch(trainer):
     return lambda X: np.asarray(trainer.predict(X.astype(np.float64)), np.float64)
 
 
-def _float64_reference(system: SeedSystem):
-    """The float64 twin a float32 row's drift is measured against, from the row's initial weights."""
-    return float64_twin(system.build(np.float64), system.build(np.float32), system.make_loss(), SGD(system.lr))
-
-
 def run_system(system: SeedSystem, dtype, references: bool = True) -> SystemResult:
     """One row. A float32 row without `references` is only judged (NumPy run and shadow check): its torch and
     float64 runs come from reference_run's jobs, joined by add_reference_runs (task_torch is None till then)."""
@@ -204,7 +196,7 @@ def run_system(system: SeedSystem, dtype, references: bool = True) -> SystemResu
     else:
         references = True       # a float64 row compares its two runs step by step: both run here
     ref = _reference(system, net, dtype) if references else None
-    ref64 = _float64_reference(system) if references and shadow is not None else None
+    ref64 = float64_reference(system) if references and shadow is not None else None
     cand = ManualTrainer(net, loss, SGD(system.lr))
     with np.errstate(all="ignore"):
         traj = compare_trajectory(cand, ref, data.feed(), steps=system.steps, stride=STRIDE,
@@ -225,7 +217,7 @@ def reference_run(system: SeedSystem, dtype, which: str) -> tuple[Recording, dic
     final weights) or "float64" (the twin; no task)."""
     data = system.data.astype(dtype)
     if which == "float64":
-        return record_run(_float64_reference(system), data.feed(), steps=system.steps, stride=STRIDE,
+        return record_run(float64_reference(system), data.feed(), steps=system.steps, stride=STRIDE,
                           float64=True), None
     ref = _reference(system, system.build(dtype), dtype)
     rec = record_run(ref, data.feed(), steps=system.steps, stride=STRIDE)
@@ -243,7 +235,7 @@ def add_reference_runs(result: SystemResult, torch_run: tuple[Recording, dict], 
     judged = len(result.trajectory.losses["manual"])
     (torch_rec, task), ref64 = torch_run, Replay(float64_run)
     ref = Replay(torch_rec) if len(torch_rec.losses) >= judged else _reference(system, system.build(dtype), dtype)
-    add_references(result.trajectory, ref, ref64 if len(float64_run.losses) >= judged else _float64_reference(system),
+    add_references(result.trajectory, ref, ref64 if len(float64_run.losses) >= judged else float64_reference(system),
                    data.feed())
     if isinstance(ref, Replay) and ref.taken < system.steps:
         taken, ref = ref.taken, _reference(system, system.build(dtype), dtype)
@@ -325,24 +317,11 @@ PARTS = ("judge", "torch", "float64")
 PART_COST = {"judge": 0.7, "torch": 0.5, "float64": 0.3}     # of a float64 row of the same system
 
 
-@contextlib.contextmanager
-def _fewer_collections(gen0: int = 100_000) -> Iterator[None]:
-    """Python's cyclic garbage collector run less often while inside: a run's steps allocate and free
-    thousands of small containers (dicts, tuples, tensor wrappers; none in a cycle), and at the default
-    threshold (700) its collections took ~10% of a seed run. Cycles, if any, are still collected."""
-    old = gc.get_threshold()
-    gc.set_threshold(gen0, *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
 def _job(job):
     kind, key, arg = job
     torch.set_num_threads(1)     # tiny networks: one thread is faster and runs the same on every machine
     system = system_by_key(key)
-    with _fewer_collections():
+    with fewer_collections():
         if kind == "system":
             return run_system(system, arg)
         if kind == "judge":
@@ -370,13 +349,6 @@ def _cost(job) -> float:
     return scale * s.steps * (1 + sum(a * b for a, b in zip(s.sizes, s.sizes[1:])) / 1000)
 
 
-# Seed 000's systems read sklearn's make_regression and run the seed's own torch.optim.SGD: both are imported on
-# first use (~1.3 s, and ~1.7 s for the torch._dynamo that building a torch optimizer imports), so all their jobs
-# run one after another in one worker, which pays once, while the parent forks without them.
-def _one_lane(part) -> bool:
-    return system_by_key(part[1]).seed == "000"
-
-
 def _run_lane(parts: list) -> list:
     return [_job(part) for part in parts]
 
@@ -385,16 +357,22 @@ class Jobs:
     """Jobs started in n_jobs forked worker processes (longest first; a float32 row as its three parts; seed
     000's parts as one lane): `results()` waits for them, in order of jobs; `cancel()` stops the workers. Serial
     (run by results()) where fork is unavailable, or for one job of one part or one worker unless `background`
-    (then one worker runs them while the caller goes on)."""
+    (then one worker runs them while the caller goes on). A float32 row's float64 part already started in
+    `twins` (seed_twins.py, before torch was imported) is taken from there."""
 
-    def __init__(self, jobs: list, n_jobs: int, background: bool = False):
-        self.jobs, self.pool, self.futures = jobs, None, {}
+    def __init__(self, jobs: list, n_jobs: int, background: bool = False, twins: Twins | None = None):
+        self.jobs, self.pool, self.futures, self.twins = jobs, None, {}, twins
         parts = [(i, part) for i, job in enumerate(jobs) for part in _parts(job)]
         if (n_jobs <= 1 and not background) or len(parts) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
             return
-        lane = [(i, part) for i, part in parts if _one_lane(part)]
-        units = [[ip] for ip in parts if not _one_lane(ip[1])] + ([lane] if lane else [])
-        for key in {part[1] for _, part in parts if not _one_lane(part)}:
+        started = twins.futures if twins is not None else {}
+        for i, part in parts:
+            if part[0] == "float64" and part[1] in started:
+                self.futures.setdefault(i, []).append(("float64", started[part[1]], None))
+        parts = [(i, part) for i, part in parts if not (part[0] == "float64" and part[1] in started)]
+        lane = [(i, part) for i, part in parts if in_lane(part[1])]
+        units = [[ip] for ip in parts if not in_lane(ip[1][1])] + ([lane] if lane else [])
+        for key in {part[1] for _, part in parts if not in_lane(part[1])}:
             system_by_key(key).data     # built once, before forking, so the workers share it (the lane's: there)
         self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(units))), mp_context=multiprocessing.get_context("fork"))
         for unit in sorted(units, key=lambda u: -sum(_cost(part) for _, part in u)):
@@ -404,6 +382,7 @@ class Jobs:
 
     def results(self) -> list:
         if self.pool is None:
+            self._close_twins(cancel=True)      # (none are started for a serial run; should some be, unused)
             return [_job(j) for j in self.jobs]
         try:
             out, left = [None] * len(self.jobs), set(range(len(self.jobs)))
@@ -415,12 +394,16 @@ class Jobs:
                     out[i] = self._joined(i)
                     left.discard(i)
             return out
+        except BaseException:
+            self._close_twins(cancel=True)      # (Ctrl-C, a dead worker): not waited for
+            raise
         finally:
             self.pool.shutdown()
+            self._close_twins()
 
     def _joined(self, i: int):
         """Job i's result: its one part's, or a float32 row's judged result joined with its reference runs."""
-        done = {kind: future.result()[k] for kind, future, k in self.futures[i]}
+        done = {kind: future.result() if k is None else future.result()[k] for kind, future, k in self.futures[i]}
         if "judge" not in done:
             return next(iter(done.values()))
         add_reference_runs(done["judge"], done["torch"], done["float64"][0])
@@ -432,8 +415,14 @@ class Jobs:
             for process in list(getattr(self.pool, "_processes", {}).values()):
                 process.terminate()
             self.pool.shutdown(wait=False, cancel_futures=True)
+        self._close_twins(cancel=True)
+
+    def _close_twins(self, cancel: bool = False) -> None:
+        if self.twins is not None:
+            self.twins.close(cancel)
 
 
-def run_jobs(jobs: list, n_jobs: int) -> list:
-    """Run every job, in order of results; in n_jobs forked worker processes when that is possible."""
-    return Jobs(jobs, n_jobs).results()
+def run_jobs(jobs: list, n_jobs: int, twins: Twins | None = None) -> list:
+    """Run every job, in order of results; in n_jobs forked worker processes when that is possible (a float32 row's
+    float64 twin from `twins` when started there)."""
+    return Jobs(jobs, n_jobs, twins=twins).results()

@@ -36,8 +36,9 @@ from manual.seeds import SeedSystem, get_systems
 
 from . import report_cli
 from .seed_runs import STRIDE, SystemResult, VariantResult, run_jobs
+from .seed_twins import Twins
 
-DTYPES = {"float64": (np.float64,), "float32": (np.float32,), "both": (np.float64, np.float32)}
+from .seeds_command import DTYPES, add_arguments  # noqa: F401  (add_arguments: this command's options)
 
 
 # ---- printing ---------------------------------------------------------------------------------------
@@ -113,24 +114,6 @@ def format_notes(systems: list[SeedSystem], results: list[SystemResult], checks)
     return "\n".join(lines)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", metavar="NAME", help="one seed: a system key, module name or seed number "
-                        "(relu_regression, quadratic_fit, 004, ...); default: all")
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default="both", help="default: both")
-    parser.add_argument("--no-variants", action="store_true", help="skip the seeds' own (as-written) code")
-    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4), metavar="N",
-                        help="worker processes (default: the number of cores, at most 4); 1 runs in this process")
-    parser.add_argument("--verbose", action="store_true", help="print the full report of every failure "
-                        "and every flagged variant")
-    parser.add_argument("--json", metavar="PATH", help="also write every row's figures, verdict and margin, and "
-                        "the machine's BLAS kernel, to PATH (JSON)")
-    parser.add_argument("--kernels", metavar="all|NAME,...", help="run the table once per OpenBLAS kernel "
-                        "(OPENBLAS_CORETYPE set for a child process each, e.g. Haswell,Zen,SkylakeX) and print "
-                        "every row's margin per kernel; x86-64 only")
-    parser.add_argument("--report", metavar="DIR", help="also write the parity report (HTML page and Markdown, "
-                        "with figures and a tiny benchmark) into DIR, as `python -m comparisons report` does")
-
-
 def json_record(results: list[SystemResult], variants: list[VariantResult], seconds: float) -> dict:
     """What --json writes: the machine, each row's figures and margin (None: exact), each variant."""
     from .kernel_sweep import blas_kernel
@@ -162,7 +145,9 @@ def _write_json(path: str, record: dict) -> None:
     os.replace(tmp, path)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, twins: Twins | None = None) -> int:
+    """The seeds command (seeds_command.run starts `twins`, the float32 rows' float64 twins, before torch is
+    imported; they are taken from there, and stopped should this return early)."""
     start = getattr(args, "_started", None) or time.perf_counter()     # the command's start (cli.main), if known
     threads = torch.get_num_threads()
     try:
@@ -184,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_variants:
         jobs += [("variant", s.key, i) for s in systems for i in range(len(s.variants))]
     try:
-        done = run_jobs(jobs, args.jobs)
+        done = run_jobs(jobs, args.jobs, twins=twins)
     except BrokenProcessPool:
         print("error: a worker process died without a result (killed, or crashed in native code: a BLAS kernel "
               "this CPU cannot run?); rerun with --jobs 1 to see where", file=sys.stderr)

@@ -2,7 +2,6 @@
 every parameter after every `stride`-th step (and the last), stopping at the first step that fails."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,11 +10,10 @@ from ..compare import TensorDiff, compare_arrays
 from ..report import Finding, ParityReport
 from ..tolerances import SHADOW_EVERY_STEP
 from .finite import all_finite
+from .recording import Data, as_float64, batch_of
+from .recording import Recording, Replay, record_run  # noqa: F401  (also imported from here)
 from .shadow import ShadowEntry
 from .trainers import LearnerCodeError, Trainer
-
-Batch = tuple[np.ndarray, np.ndarray]
-Data = Batch | Callable[[int], Batch]
 
 
 @dataclass
@@ -71,50 +69,6 @@ class Pending:
     params: dict[int, dict[str, np.ndarray]]
     drift_steps: int
     stride: int
-
-
-@dataclass
-class Recording:
-    """A reference run recorded where it ran (another process): the loss of every step, the parameters after
-    every stride-th step and the last; what a Replay gives back, in the same order, to add_references."""
-
-    losses: list
-    params: dict[int, dict[str, np.ndarray]]
-
-
-def record_run(trainer: Trainer, data: Data, *, steps: int, stride: int, float64: bool = False) -> Recording:
-    """The steps of `trainer` on data (each batch cast to float64 first when `float64`: a float32 run's
-    float64 twin), as add_references reads them, up to the first with a non-finite loss (a run that
-    blew up: the judged run has usually stopped by then; where it has not, the caller reruns it)."""
-    rec = Recording([], {})
-    with np.errstate(all="ignore"):
-        for k in range(steps):
-            X, y = _batch(data, k)
-            value = trainer.step(X.astype(np.float64), _as_float64(y)) if float64 else trainer.step(X, y)
-            rec.losses.append(value)
-            if k % stride == 0 or k == steps - 1:
-                rec.params[k] = trainer.params()
-            if value is not None and not np.isfinite(value):
-                break
-    return rec
-
-
-class Replay:
-    """A Trainer that gives back a Recording step by step (steps taken: `taken`)."""
-
-    def __init__(self, rec: Recording):
-        self.rec, self.taken = rec, 0
-
-    def step(self, X, y):
-        self.taken += 1
-        return self.rec.losses[self.taken - 1]
-
-    def params(self):
-        return self.rec.params[self.taken - 1]
-
-
-def _batch(data: Data, k: int) -> Batch:
-    return data(k) if callable(data) else data
 
 
 def _view(trainer: Trainer) -> dict[str, np.ndarray]:
@@ -181,7 +135,7 @@ def compare_trajectory(candidate: Trainer, reference: Trainer, data: Data, *, st
         return compare_arrays(a, b, name=name, kind=kind, rtol=rtol, layer=layer, step=k, scale=scale((kind, name), b))
 
     for k in range(steps):
-        X, y = _batch(data, k)
+        X, y = batch_of(data, k)
         with np.errstate(all="ignore"):  # overflow is reported below as divergence, not warned about
             try:
                 la = candidate.step(X, y)
@@ -248,10 +202,10 @@ def add_references(report: TrajectoryReport, reference: Trainer, reference64: Tr
     scale = _RunningScale()
     steps, stride = report.steps, pending.stride
     for k, la in enumerate(report.losses["manual"]):
-        X, y = _batch(data, k)
+        X, y = batch_of(data, k)
         with np.errstate(all="ignore"):
             lb = reference.step(X, y) if live["torch"] else None
-            l64 = reference64.step(X.astype(np.float64), _as_float64(y)) if live["float64"] else None
+            l64 = reference64.step(X.astype(np.float64), as_float64(y)) if live["float64"] else None
         report.losses["torch"].append(lb)
         if k < pending.drift_steps:
             _record_drift(report, live, scale, k, la, pending.params.get(k), lb, reference, l64, reference64,
@@ -268,11 +222,6 @@ def _loss_quietly_passes(report: TrajectoryReport, la, lb, scale: float, rtol: f
     err, size = abs(la - lb), max(abs(lb), scale)
     rel = err / size if size > 0 else (0.0 if err == 0 else float("inf"))
     return rel <= rtol and rel <= kept.rel
-
-
-def _as_float64(y: np.ndarray) -> np.ndarray:
-    """Float targets in float64 for the float64 run; class indices stay integers."""
-    return y if y.dtype.kind in "iu" else y.astype(np.float64)
 
 
 def _judge_queue(report: TrajectoryReport, shadow, queue: list, candidate, pending: Pending) -> bool:

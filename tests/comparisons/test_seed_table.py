@@ -154,20 +154,25 @@ def test_kernel_matrix_shows_margins_fallbacks_failures_and_crashes():
 
 
 def test_a_worker_that_dies_is_an_error_not_a_traceback(monkeypatch, capsys):
-    def dies(jobs, n_jobs):
+    def dies(jobs, n_jobs, twins=None):
         raise BrokenProcessPool("A process in the process pool was terminated abruptly")
     monkeypatch.setattr(seed_table, "run_jobs", dies)
     assert seed_table.run(args(seed="xor")) == 1
     assert "a worker process died without a result" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("twin", ["in the pool", "started first"])
 @pytest.mark.parametrize("key", ["xor", "quadratic_relu"])     # quadratic_relu float32 blows up at step 2
-def test_a_float32_row_split_over_workers_equals_the_serial_row(key):
-    """Judge, torch and float64 runs in three worker processes, joined: the row the serial run gives."""
+def test_a_float32_row_split_over_workers_equals_the_serial_row(key, twin):
+    """Judge, torch and float64 runs in three worker processes (the float64 twin maybe in its own, started before
+    the pool, as the command starts it), joined: the row the serial run gives."""
     from comparisons.parity.seed_runs import run_jobs
+    from comparisons.parity.seed_twins import Twins
 
     job = [("system", key, np.dtype(np.float32))]
-    serial, split = run_jobs(job, 1)[0], run_jobs(job, 3)[0]
+    twins = Twins([key]) if twin == "started first" else None
+    serial, split = run_jobs(job, 1)[0], run_jobs(job, 3, twins=twins)[0]
+    assert twins is None or twins.pool is None          # closed by the run
     assert split.trajectory.pending is None and split.trajectory.losses["torch"]
     for attribute in ("verdict", "margin", "task_manual", "task_torch", "traj_text"):
         a, b = getattr(serial, attribute), getattr(split, attribute)
@@ -191,3 +196,20 @@ def test_a_recording_shorter_than_the_judged_run_is_rerun_in_the_parent():
     add_reference_runs(judged, (cut(torch_rec), None), cut(f64_rec))
     assert repr(judged.trajectory.losses) == repr(serial.trajectory.losses)
     assert repr(judged.trajectory.drift) == repr(serial.trajectory.drift) and judged.task_torch == serial.task_torch
+
+
+def test_the_seeds_command_starts_its_float64_twins_before_torch_is_imported():
+    """Its options and the twins' worker need no torch: the worker records the twins while the command imports it."""
+    code = ("import sys\n"
+            "from comparisons.cli import build_parser\n"
+            "from comparisons.parity.seed_twins import Twins, twin_run\n"
+            "build_parser('seeds').parse_args(['seeds'])\n"
+            "rec, _ = twin_run('xor')\n"
+            "twins = Twins(['xor'])\n"
+            "got, _ = twins.futures['xor'].result()\n"
+            "assert got.losses == rec.losses and len(rec.losses) == 1000\n"
+            "assert all(got.params[k][n].tobytes() == rec.params[k][n].tobytes() for k in rec.params for n in rec.params[k])\n"
+            "twins.close()\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
