@@ -23,17 +23,33 @@ class FlatParams:
         self.grads = np.zeros_like(self.params)
         self.into: list[dict | None] = [None] * len(layers)   # per layer: the views its training backward fills
         self._layers = [layer for _, layer in owners]
+        self.spans: list[tuple[str, int, int, tuple]] = []     # (state_dict name, start, stop, shape) in `params`
         start = 0
         for i, layer in owners:
             views = {}
             for k, a in layer.params.items():
                 stop = start + a.size
+                self.spans.append((f"{i}.{k}", start, stop, a.shape))
                 p = self.params[start:stop].reshape(a.shape)
                 p[...] = a
                 layer.params[k], views[k] = p, self.grads[start:stop].reshape(a.shape)
                 start = stop
             self.into[i] = views
             layer.grads = dict(views)
+
+    def params_live(self) -> bool:
+        """Whether every layer's parameters are still views of `params` (none replaced by a new array)."""
+        params = self.params
+        for layer in self._layers:
+            for p in layer.params.values():
+                if p.base is not params:
+                    return False
+        return True
+
+    def copy(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter by name, in one copy of `params` (each a view of it); for params_live() nets."""
+        flat = self.params.copy()
+        return {name: flat[start:stop].reshape(shape) for name, start, stop, shape in self.spans}
 
     def live(self) -> bool:
         """Whether every layer's parameters are still views of `params` and its gradients views of `grads` (the

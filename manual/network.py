@@ -142,7 +142,10 @@ class Sequential:
         return self.train(False)
 
     def get_params(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter, by name."""
+        """A copy of every parameter, by name (an MLP's in one copy of its flat array)."""
+        flat = self.flat_params
+        if flat is not None and flat.params_live():
+            return flat.copy()
         return {k: v.copy() for k, v in self.params.items()}
 
     def set_params(self, values: dict[str, np.ndarray]) -> None:

@@ -106,3 +106,17 @@ def test_a_deep_copy_trains_its_own_parameters():
 def test_only_nets_whose_parametrised_layers_are_all_linear_get_flat_arrays():
     conv = manual.Sequential(Conv2d(1, 2, 3), Flatten(), manual.Linear(8, 1))
     assert conv.flat_params is None and mlp().flat_params is not None
+
+
+def test_get_params_is_a_copy_in_one_piece_that_training_leaves_alone():
+    net = mlp()
+    copied = net.get_params()
+    assert list(copied) == list(net.params) and all(copied[n].shape == p.shape for n, p in net.params.items())
+    assert all(copied[n].tobytes() == p.tobytes() for n, p in net.params.items())
+    kept = {n: a.copy() for n, a in copied.items()}
+    ManualTrainer(net, manual.make_loss("mse"), manual.SGD(0.5)).step(*batch())
+    assert_same_bytes(copied, kept)                    # training changed the net, not the copy
+    copied["0.weight"][...] = 7.0
+    assert not (net.params["0.weight"] == 7.0).any()   # nor the copy the net
+    net.layers[0].params["weight"] = np.full((3, 5), 2.0)
+    assert (net.get_params()["0.weight"] == 2.0).all()  # a replaced parameter is what is copied
