@@ -21,6 +21,7 @@ from ..tolerances import tolerance_for
 from .seed_twins import STRIDE, Twins, fewer_collections, float64_reference, in_lane
 from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer
 from .shadow import ShadowCheck
+from .recording import batch_of
 from .trajectory import Recording, Replay, TrajectoryReport, add_references, compare_trajectory, record_run
 
 BLOWUP_STEPS = 100   # after a mismatch, how long to look for both runs going non-finite
@@ -231,19 +232,31 @@ def add_reference_runs(result: SystemResult, torch_run: tuple[Recording, dict], 
     take. A recording that stopped (non-finite) before the judged run did is not enough: that reference
     runs again here. Torch's task figures are the recording's when torch took every step, else retrained."""
     system, dtype = result.system, result.dtype
-    data = system.data.astype(dtype)
+    feed = _feed_when_read(system, dtype)
     judged = len(result.trajectory.losses["manual"])
     (torch_rec, task), ref64 = torch_run, Replay(float64_run)
     ref = Replay(torch_rec) if len(torch_rec.losses) >= judged else _reference(system, system.build(dtype), dtype)
     add_references(result.trajectory, ref, ref64 if len(float64_run.losses) >= judged else float64_reference(system),
-                   data.feed())
+                   feed)
     if isinstance(ref, Replay) and ref.taken < system.steps:
         taken, ref = ref.taken, _reference(system, system.build(dtype), dtype)
         with np.errstate(all="ignore"):
             for k in range(taken):
-                ref.step(*data.batch(k))
+                ref.step(*feed(k))
     with np.errstate(all="ignore"):
         result.task_torch = task if isinstance(ref, Replay) else system.task(_predict_torch(ref))
+
+
+def _feed_when_read(system: SeedSystem, dtype):
+    """system.data.astype(dtype)'s batches, the data made on the first read only: a join that only replays
+    recordings reads none (seed 000's data would import sklearn in the parent)."""
+    made = []
+
+    def feed(k: int):
+        if not made:
+            made.append(system.data.astype(dtype).feed())
+        return batch_of(made[0], k)
+    return feed
 
 
 def one_step_at(system: SeedSystem, dtype, k: int) -> ParityReport:

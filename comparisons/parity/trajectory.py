@@ -16,6 +16,9 @@ from .shadow import ShadowEntry
 from .trainers import LearnerCodeError, Trainer
 
 
+_MAX = np.maximum.reduce     # np.max without its Python wrapper (run per tensor per recorded step)
+
+
 @dataclass
 class Drift:
     """How far a float32 run has moved from the float64 run over the whole run, for one tensor: the
@@ -90,7 +93,7 @@ class _RunningScale:
         if type(value) is float:        # a loss: the same figure without NumPy's reductions
             m = abs(value)
         else:
-            m = float(np.max(np.abs(value), initial=0.0)) if value is not None else 0.0
+            m = float(_MAX(np.abs(value), axis=None, initial=0.0)) if value is not None else 0.0
         self.seen[key] = max(self.seen.get(key, 0.0), m if np.isfinite(m) else 0.0)
         return self.seen[key]
 
@@ -201,11 +204,17 @@ def add_references(report: TrajectoryReport, reference: Trainer, reference64: Tr
     live = {"torch": True, "float64": reference64 is not None}
     scale = _RunningScale()
     steps, stride = report.steps, pending.stride
+    replayed = isinstance(reference, Replay) and isinstance(reference64, (Replay, type(None)))   # no batch read
+    X = y = None
     for k, la in enumerate(report.losses["manual"]):
-        X, y = batch_of(data, k)
+        if not replayed:
+            X, y = batch_of(data, k)
         with np.errstate(all="ignore"):
             lb = reference.step(X, y) if live["torch"] else None
-            l64 = reference64.step(X.astype(np.float64), as_float64(y)) if live["float64"] else None
+            if live["float64"]:
+                l64 = reference64.step(X, y) if replayed else reference64.step(X.astype(np.float64), as_float64(y))
+            else:
+                l64 = None
         report.losses["torch"].append(lb)
         if k < pending.drift_steps:
             _record_drift(report, live, scale, k, la, pending.params.get(k), lb, reference, l64, reference64,
@@ -291,7 +300,7 @@ def _max_error(a, r) -> float:
     """max |a - r| in float64 (a loss's in plain floats: the same number, without NumPy's overhead)."""
     if type(a) is float and type(r) is float:
         return abs(a - r)
-    return float(np.max(np.abs(np.asarray(a, np.float64) - r)))
+    return float(_MAX(np.abs(np.asarray(a, np.float64) - r), axis=None))
 
 
 def _keep_worst(report: TrajectoryReport, diffs: list[TensorDiff]) -> None:

@@ -213,3 +213,15 @@ def test_the_seeds_command_starts_its_float64_twins_before_torch_is_imported():
             "assert 'torch' not in sys.modules, 'torch imported'\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_joining_seed_000s_float32_row_reads_no_data_in_the_parent():
+    """Its data come from sklearn (imported in the lane's worker); the join only replays recordings."""
+    code = ("import sys\n"
+            "import numpy as np\n"
+            "from comparisons.parity.seed_runs import run_jobs\n"
+            "row = run_jobs([('system', 'relu_regression', np.dtype(np.float32))], 2)[0]\n"
+            "assert row.ok and len(row.trajectory.losses['torch']) == 1000, row.verdict\n"
+            "assert 'sklearn' not in sys.modules, 'the parent imported sklearn'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
