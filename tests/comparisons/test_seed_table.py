@@ -198,30 +198,34 @@ def test_a_recording_shorter_than_the_judged_run_is_rerun_in_the_parent():
     assert repr(judged.trajectory.drift) == repr(serial.trajectory.drift) and judged.task_torch == serial.task_torch
 
 
+def assert_runs_in_a_fresh_python(*lines: str) -> None:
+    """The lines, run as a program of their own (what it imports is its own), exit 0."""
+    done = subprocess.run([sys.executable, "-c", "\n".join(lines)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
 def test_the_seeds_command_starts_its_float64_twins_before_torch_is_imported():
     """Its options and the twins' worker need no torch: the worker records the twins while the command imports it."""
-    code = ("import sys\n"
-            "from comparisons.cli import build_parser\n"
-            "from comparisons.parity.seed_twins import Twins, twin_run\n"
-            "build_parser('seeds').parse_args(['seeds'])\n"
-            "rec, _ = twin_run('xor')\n"
-            "twins = Twins(['xor'])\n"
-            "got, _ = twins.futures['xor'].result()\n"
-            "assert got.losses == rec.losses and len(rec.losses) == 1000\n"
-            "assert all(got.params[k][n].tobytes() == rec.params[k][n].tobytes() for k in rec.params for n in rec.params[k])\n"
-            "twins.close()\n"
-            "assert 'torch' not in sys.modules, 'torch imported'\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    assert_runs_in_a_fresh_python(
+        "import sys",
+        "from comparisons.cli import build_parser",
+        "from comparisons.parity.seed_twins import Twins, twin_run",
+        "build_parser('seeds').parse_args(['seeds'])",
+        "rec, _ = twin_run('xor')",
+        "twins = Twins(['xor'])",
+        "got, _ = twins.futures['xor'].result()",
+        "twins.close()",
+        "assert got.losses == rec.losses and len(rec.losses) == 1000",
+        "assert all(got.params[k][n].tobytes() == rec.params[k][n].tobytes() for k in rec.params for n in rec.params[k])",
+        "assert 'torch' not in sys.modules, 'torch imported'")
 
 
 def test_joining_seed_000s_float32_row_reads_no_data_in_the_parent():
     """Its data come from sklearn (imported in the lane's worker); the join only replays recordings."""
-    code = ("import sys\n"
-            "import numpy as np\n"
-            "from comparisons.parity.seed_runs import run_jobs\n"
-            "row = run_jobs([('system', 'relu_regression', np.dtype(np.float32))], 2)[0]\n"
-            "assert row.ok and len(row.trajectory.losses['torch']) == 1000, row.verdict\n"
-            "assert 'sklearn' not in sys.modules, 'the parent imported sklearn'\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    assert_runs_in_a_fresh_python(
+        "import sys",
+        "import numpy as np",
+        "from comparisons.parity.seed_runs import run_jobs",
+        "row = run_jobs([('system', 'relu_regression', np.dtype(np.float32))], 2)[0]",
+        "assert row.ok and len(row.trajectory.losses['torch']) == 1000, row.verdict",
+        "assert 'sklearn' not in sys.modules, 'the parent imported sklearn'")
