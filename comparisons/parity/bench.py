@@ -70,8 +70,7 @@ def measure(case, dtype: str, repeats: int, fixed_steps: int | None) -> dict:
         for r in range(repeats):
             for impl in IMPLS[r % len(IMPLS):] + IMPLS[:r % len(IMPLS)]:
                 blocks[impl].append(_time_block(steps[impl], n))
-        memory = {"manual": numpy_peak_bytes(steps["manual"]) + getattr(steps["manual"], "held_bytes", 0),
-                  "torch_eager": torch_peak_bytes(steps["torch_eager"])}
+        memory = {"manual": numpy_peak_bytes(steps["manual"]), "torch_eager": torch_peak_bytes(steps["torch_eager"])}
     seconds = {i: {"median": statistics.median(b), "min": min(b), "max": max(b), "blocks": b}
                for i, b in blocks.items()}
     # None when torch's profiler recorded no allocation (it sometimes misses a step's events)
@@ -147,8 +146,8 @@ def run(args: argparse.Namespace) -> int:
         f"timing    median [min-max] of {repeats} interleaved blocks per implementation after a warm-up; "
         "ratios are of medians, from this run",
         "", *time_table(results, IMPLS), "", *ratio_table(results),
-        "memory: peak extra per step, manual/ by tracemalloc (arrays and Python objects) plus the gradients it "
-        "keeps between steps, torch eager by its profiler (tensors)", "", "targets (issue 10):", *target_lines(check_targets(results)),
+        "memory: peak extra per step, manual/ by tracemalloc (arrays and Python objects), torch eager by its "
+        "profiler (tensors)", "", "targets (issue 10):", *target_lines(check_targets(results)),
     ]
     if not complete:
         lines.append(f"INCOMPLETE: interrupted after {len(results)} of {len(units)} measurements; "

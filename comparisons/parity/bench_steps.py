@@ -79,12 +79,6 @@ def build_steps(case: BenchCase, dtype: np.dtype) -> dict[str, Callable[[], obje
                 p -= LR * p.grad
         return value.item()
 
-    def manual_step():
-        return mine.step(X, y)
-    # memory a step needs that tracemalloc does not see in it: manual/ keeps an MLP's gradients between steps
-    # (flat_params.py) where torch's zero_grad(set_to_none=True) frees them and its backward allocates them anew
-    manual_step.held_bytes = net.flat_params.grads.nbytes if net.flat_params is not None else 0
-
-    return {"manual": manual_step, "plain": lambda: plain_numpy_step(params, X, y, case.activation),
+    return {"manual": lambda: mine.step(X, y), "plain": lambda: plain_numpy_step(params, X, y, case.activation),
             "torch_eager": lambda: eager.step(X, y), "torch_bare": torch_bare,
             "gemm": lambda: gemm_floor_step(floor, X, dys)}

@@ -149,17 +149,3 @@ def test_torch_memory_is_the_same_every_time_it_is_measured():
     step()
     peaks = [torch_peak_bytes(step, tries=1) for _ in range(3)]
     assert peaks[0] >= w.numel() * 4 and peaks == [peaks[0]] * 3, peaks
-
-
-def test_manual_memory_counts_the_gradients_it_keeps_between_steps():
-    """manual/ keeps an MLP's gradients in one array between steps; torch's backward allocates its own each step:
-    both are in the figures compared."""
-    from comparisons.parity.bench_memory import numpy_peak_bytes
-    from comparisons.parity.bench_steps import build_steps
-
-    case = next(c for c in CASES if c.name == "mnist_b64")
-    steps = build_steps(case, np.dtype(np.float32))
-    weights = sum(a * b + b for a, b in zip(case.sizes, case.sizes[1:]))
-    assert steps["manual"].held_bytes == 4 * weights
-    steps["manual"]()
-    assert numpy_peak_bytes(steps["manual"]) < 4 * weights     # tracemalloc alone does not see them
