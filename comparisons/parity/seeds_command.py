@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sys
 
 import numpy as np
 
@@ -44,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
         from . import seed_table    # imports torch, while the twins run
 
         return seed_table.run(args, twins=twins)
+    except KeyboardInterrupt:
+        print("interrupted: no table is printed for a run cut short (its rows run in parallel and are joined at "
+              "the end); nothing was written", file=sys.stderr)
+        return 130
     finally:
         if twins is not None:
             twins.close(cancel=True)    # (joined by then, unless the run stopped early)

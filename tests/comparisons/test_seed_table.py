@@ -229,3 +229,13 @@ def test_joining_seed_000s_float32_row_reads_no_data_in_the_parent():
         "row = run_jobs([('system', 'relu_regression', np.dtype(np.float32))], 2)[0]",
         "assert row.ok and len(row.trajectory.losses['torch']) == 1000, row.verdict",
         "assert 'sklearn' not in sys.modules, 'the parent imported sklearn'")
+
+
+def test_ctrl_c_says_the_run_was_cut_short_and_exits_130(monkeypatch, capsys):
+    from comparisons.parity import seeds_command
+
+    def interrupted(jobs, n_jobs, twins=None):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(seed_table, "run_jobs", interrupted)
+    assert seeds_command.run(args(seed="xor", jobs=2)) == 130
+    assert "interrupted: no table is printed" in capsys.readouterr().err
