@@ -26,6 +26,10 @@ class Sequential:
     Training passes record=False (nothing kept: a Linear's or an activation's cache is freed once its backward
     has run, so a second backward needs a new forward) and need_input_grad=False.
     Parameter names are "<layer index>.<weight|bias>", exactly torch.nn.Sequential's state_dict keys.
+    An MLP (every parametrised layer a Linear) keeps its parameters in one flat array (flat_params.py): building
+    the net copies each Linear's arrays into it and gives the layer views of it, so read a layer's parameters
+    from the layer or the net after building it (an array taken from a Linear before is no longer the net's).
+    A training backward writes the gradients into a second flat array, overwritten by the next one.
     """
 
     def __init__(self, *layers):

@@ -120,3 +120,12 @@ def test_get_params_is_a_copy_in_one_piece_that_training_leaves_alone():
     assert not (net.params["0.weight"] == 7.0).any()   # nor the copy the net
     net.layers[0].params["weight"] = np.full((3, 5), 2.0)
     assert (net.get_params()["0.weight"] == 2.0).all()  # a replaced parameter is what is copied
+
+
+def test_building_the_net_gives_each_linear_views_holding_its_values():
+    first = manual.Linear(3, 5)
+    first.params["weight"][...] = np.arange(15.0).reshape(3, 5)
+    before = first.params["weight"]
+    net = manual.Sequential(first, manual.ReLU(), manual.Linear(5, 2))
+    assert first.params["weight"] is not before and first.params["weight"] is net.params["0.weight"]
+    assert (net.params["0.weight"] == np.arange(15.0).reshape(3, 5)).all()
