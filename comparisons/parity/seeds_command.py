@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The seeds command: the twins started, then seed_table.run (its exit status; 130 after Ctrl-C)."""
     from .seed_twins import start_twins
 
     twins = None
