@@ -54,15 +54,13 @@ class FlatParams:
     def live(self) -> bool:
         """Whether every layer's parameters are still views of `params` and its gradients views of `grads` (the
         last backward was a training one, and no array was replaced since)."""
-        params, grads = self.params, self.grads
+        if not self.params_live():
+            return False
+        grads = self.grads
         for layer in self._layers:
-            held, got = layer.params, layer.grads
-            if len(got) != len(held):
+            if len(layer.grads) != len(layer.params):
                 return False
-            for p in held.values():
-                if p.base is not params:
-                    return False
-            for g in got.values():
+            for g in layer.grads.values():
                 if g.base is not grads:
                     return False
         return True

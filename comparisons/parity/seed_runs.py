@@ -4,7 +4,7 @@ in comparisons/parity/seed_table.py."""
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +18,7 @@ from torch_ref.seeds import seed_initial_params, seed_trainer
 from .step import compare_step
 from ..report import ParityReport
 from ..tolerances import tolerance_for
-from .seed_twins import STRIDE, Twins, fewer_collections, float64_reference, in_lane
+from .seed_twins import STRIDE, Twins, fewer_collections, float64_reference, fork_pool, in_lane, stop_pool, twin_run
 from .trainers import ManualTrainer, StepFnTrainer, TorchTrainer
 from .shadow import ShadowCheck
 from .recording import batch_of
@@ -216,10 +216,9 @@ def run_system(system: SeedSystem, dtype, references: bool = True) -> SystemResu
 def reference_run(system: SeedSystem, dtype, which: str) -> tuple[Recording, dict | None]:
     """A float32 row's reference run over all its steps, recorded: "torch" (with the task figures of its
     final weights) or "float64" (the twin; no task)."""
-    data = system.data.astype(dtype)
     if which == "float64":
-        return record_run(float64_reference(system), data.feed(), steps=system.steps, stride=STRIDE,
-                          float64=True), None
+        return twin_run(system.key)
+    data = system.data.astype(dtype)
     ref = _reference(system, system.build(dtype), dtype)
     rec = record_run(ref, data.feed(), steps=system.steps, stride=STRIDE)
     with np.errstate(all="ignore"):
@@ -387,7 +386,7 @@ class Jobs:
         units = [[ip] for ip in parts if not in_lane(ip[1][1])] + ([lane] if lane else [])
         for key in {part[1] for _, part in parts if not in_lane(part[1])}:
             system_by_key(key).data     # built once, before forking, so the workers share it (the lane's: there)
-        self.pool = ProcessPoolExecutor(max(1, min(n_jobs, len(units))), mp_context=multiprocessing.get_context("fork"))
+        self.pool = fork_pool(max(1, min(n_jobs, len(units))))
         for unit in sorted(units, key=lambda u: -sum(_cost(part) for _, part in u)):
             future = self.pool.submit(_run_lane, [part for _, part in unit])
             for k, (i, part) in enumerate(unit):
@@ -423,11 +422,9 @@ class Jobs:
         return done["judge"]
 
     def cancel(self) -> None:
-        """Terminate the workers (the executor has no public way to stop a running job)."""
+        """Terminate the workers, and the twins' worker if there is one."""
         if self.pool is not None:
-            for process in list(getattr(self.pool, "_processes", {}).values()):
-                process.terminate()
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(self.pool)
         self._close_twins(cancel=True)
 
     def _close_twins(self, cancel: bool = False) -> None:

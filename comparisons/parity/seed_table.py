@@ -37,8 +37,7 @@ from manual.seeds import SeedSystem, get_systems
 from . import report_cli
 from .seed_runs import STRIDE, SystemResult, VariantResult, run_jobs
 from .seed_twins import Twins
-
-from .seeds_command import DTYPES, add_arguments  # noqa: F401  (add_arguments: this command's options)
+from .seeds_command import DTYPES
 
 
 # ---- printing ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The seeds job's float64 twins, started before torch is imported.
 
 A float32 row's drift is measured against a float64 run of manual/ from the row's own weights (its "twin",
-trainers.float64_twin): NumPy only. The command forks one worker for the twins at its start, so that they run
+manual_trainer.float64_twin): NumPy only. The command forks one worker for the twins at its start, so that they run
 on the second core while the first imports torch (~1.5 s, with nothing else to do), and the pool forked after
 it runs the rest. Nothing here imports torch; seed 000's twins stay in its lane (seed_runs.py), which pays for
 sklearn's import once.
@@ -58,6 +58,19 @@ def twin_run(key: str) -> tuple[Recording, None]:
                           stride=STRIDE, float64=True), None
 
 
+def fork_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` processes forked from this one (they share what it has built: data, imports)."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's workers now and drop what is queued (the executor has no public way to stop a
+    running job)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 class Twins:
     """The float64 twins of `keys`' float32 rows, recorded in one worker forked now (the longest first):
     `futures[key]`; `close()` stops it. Nothing is started where fork is unavailable (futures is empty)."""
@@ -67,19 +80,17 @@ class Twins:
         self.pool = None
         if not keys or "fork" not in multiprocessing.get_all_start_methods():
             return
-        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self.pool = fork_pool(1)
         for key in sorted(keys, key=lambda k: -system_by_key(k).steps):
             self.futures[key] = self.pool.submit(twin_run, key)
 
     def close(self, cancel: bool = False) -> None:
         """Shut the worker down once its twins are recorded; with `cancel`, at once (terminated). Again: nothing."""
         pool, self.pool = self.pool, None
-        if pool is None:
-            return
-        if cancel:
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-        pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if pool is not None and cancel:
+            stop_pool(pool)
+        elif pool is not None:
+            pool.shutdown()
 
 
 def start_twins(systems: list[SeedSystem], dtypes, n_jobs: int) -> Twins | None:

@@ -146,8 +146,8 @@ class TorchTrainer:
         else:
             with ieee_float32(self.device):
                 x, target = to_tensor(X, self.device).to(dt), target_tensor(y, dt, self.device)
-                value = self.loss_fn(forward(self.model, self._layers, x), target)
-                value.backward()
+                value = self._loss(forward(self.model, self._layers, x), target)
+                self._backward(value)
         opt.step()
         return value.item()
 
