@@ -1,10 +1,11 @@
 """The five ways `bench` takes one training step (forward, MSE loss, backward, SGD update) on one case.
 
 manual       manual/'s Sequential through ManualTrainer, as training runs it
-plain        the same step written out in plain NumPy, as a learner would (the target for manual/)
+plain        the same step written out in plain NumPy, as a learner would, with np.dot as the seeds write it
+             (the target for manual/)
 torch_eager  the torch mirror with torch.optim.SGD (TorchTrainer)
 torch_bare   the torch mirror, autograd, and a bare `p -= lr * p.grad` under no_grad
-gemm         only the step's matrix products, nothing else: the floor BLAS sets for any of them
+gemm         only the step's matrix products (np.dot), nothing else: the floor BLAS sets for any of them
 """
 from __future__ import annotations
 
@@ -30,16 +31,16 @@ def plain_numpy_step(params: list[list[np.ndarray]], X: np.ndarray, y: np.ndarra
     f, df = HIDDEN[activation]
     zs, hs = [], [X]
     for i, (W, b) in enumerate(params):
-        z = hs[-1] @ W + b
+        z = np.dot(hs[-1], W) + b
         zs.append(z)
         hs.append(f(z) if i < len(params) - 1 else z)
     err = hs[-1] - y
     dz = (2 / err.size) * err
     for i in reversed(range(len(params))):
         W, b = params[i]
-        dW, db = hs[i].T @ dz, dz.sum(axis=0)
+        dW, db = np.dot(hs[i].T, dz), dz.sum(axis=0)
         if i:
-            dz = (dz @ W.T) * df(zs[i - 1], hs[i])
+            dz = np.dot(dz, W.T) * df(zs[i - 1], hs[i])
         W -= LR * dW
         b -= LR * db
     return float((err * err).mean())
@@ -49,11 +50,11 @@ def gemm_floor_step(params: list[list[np.ndarray]], X: np.ndarray, dys: list[np.
     """Only the matrix products of a step: x @ W per layer, x.T @ dy per layer, dy @ W.T but the first."""
     hs = [X]
     for W, _ in params:
-        hs.append(hs[-1] @ W)
+        hs.append(np.dot(hs[-1], W))
     for i in reversed(range(len(params))):
-        hs[i].T @ dys[i]
+        np.dot(hs[i].T, dys[i])
         if i:
-            dys[i] @ params[i][0].T
+            np.dot(dys[i], params[i][0].T)
 
 
 def build_steps(case: BenchCase, dtype: np.dtype) -> dict[str, Callable[[], object]]:
