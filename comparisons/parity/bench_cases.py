@@ -1,5 +1,5 @@
 """The networks `python -m comparisons bench` times: the seeds' shapes, two MNIST-sized MLPs, four
-1024-wide layers, and a scaling sweep in width (at batch 64) and in batch (at width 256)."""
+1024-wide layers, an MNIST-sized conv net, and a scaling sweep in width (at batch 64) and in batch (at width 256)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,11 +11,20 @@ class BenchCase:
     sizes: tuple[int, ...]
     activation: str
     batch: int
-    group: str          # seed | mlp | width sweep | batch sweep
+    group: str          # seed | mlp | conv | width sweep | batch sweep
+    image: tuple[int, int, int] | None = None   # a conv net's (C, H, W) input (bench_conv.py); sizes: (C*H*W, out)
+    channels: int = 0                           # its Conv2d's out_channels
 
     @property
     def label(self) -> str:
+        if self.image:
+            return f"{'x'.join(map(str, self.image))} conv{self.channels}-pool-{self.sizes[-1]} {self.activation}"
         return f"{'-'.join(map(str, self.sizes))} {self.activation}"
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """One sample's shape."""
+        return self.image or self.sizes[:1]
 
 
 SWEEP_WIDTHS = (16, 64, 256, 1024, 2048)
@@ -29,6 +38,7 @@ CASES: tuple[BenchCase, ...] = (
     BenchCase("mnist_b64", (784, 256, 256, 10), "relu", 64, "mlp"),
     BenchCase("mnist_b256", (784, 256, 256, 10), "relu", 256, "mlp"),
     BenchCase("wide1024x4", (1024, 1024, 1024, 1024, 1024), "relu", 512, "mlp"),
+    BenchCase("cnn_b64", (784, 10), "relu", 64, "conv", image=(1, 28, 28), channels=8),
     *(BenchCase(f"width{w}", (w, w, w, 10), "relu", 64, "width sweep") for w in SWEEP_WIDTHS),
     *(BenchCase(f"batch{n}", (256, 256, 256, 10), "relu", n, "batch sweep") for n in SWEEP_BATCHES),
 )

@@ -18,6 +18,7 @@ import manual
 from torch_ref import to_tensor
 
 from .bench_cases import BenchCase
+from .bench_conv import conv_layers, conv_products, plain_conv_step
 from .trainers import ManualTrainer, TorchTrainer
 
 LR = 1e-3
@@ -46,30 +47,36 @@ def plain_numpy_step(params: list[list[np.ndarray]], X: np.ndarray, y: np.ndarra
     return float((err * err).mean())
 
 
-def gemm_floor_step(params: list[list[np.ndarray]], X: np.ndarray, dys: list[np.ndarray]) -> None:
-    """Only the matrix products of a step: x @ W per layer, x.T @ dy per layer, dy @ W.T but the first."""
-    hs = [X]
-    for W, _ in params:
-        hs.append(np.dot(hs[-1], W))
-    for i in reversed(range(len(params))):
-        np.dot(hs[i].T, dys[i])
-        if i:
-            np.dot(dys[i], params[i][0].T)
+def gemm_floor_step(products: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """Only the matrix products of a step, each a @ b on operands made once (mlp_products, conv_products)."""
+    for a, b in products:
+        np.dot(a, b)
+
+
+def mlp_products(params: list[list[np.ndarray]], X: np.ndarray, rng: np.random.RandomState) -> list[tuple]:
+    """The operands of an MLP step's products: h @ W per layer, h.T @ dy per layer, dy @ W.T but the first."""
+    hs = [X] + [rng.randn(X.shape[0], W.shape[1]).astype(X.dtype) for W, _ in params[:-1]]
+    dys = [rng.randn(X.shape[0], W.shape[1]).astype(X.dtype) for W, _ in params]
+    return ([(h, W) for h, (W, _) in zip(hs, params)] + [(h.T, dy) for h, dy in zip(hs, dys)]
+            + [(dy, W.T) for dy, (W, _) in zip(dys[1:], params[1:])])
 
 
 def build_steps(case: BenchCase, dtype: np.dtype) -> dict[str, Callable[[], object]]:
     """Every implementation's step on the same initial weights and batch, as zero-argument callables."""
     rng = np.random.RandomState(0)
-    net = manual.init_torch_default(manual.build_mlp(case.sizes, case.activation, dtype=dtype), rng)
-    X = rng.randn(case.batch, case.sizes[0]).astype(dtype)
+    built = manual.Sequential(*conv_layers(case, dtype)) if case.image else manual.build_mlp(
+        case.sizes, case.activation, dtype=dtype)
+    net = manual.init_torch_default(built, rng)
+    X = rng.randn(case.batch, *case.input_shape).astype(dtype)
     y = rng.randn(case.batch, case.sizes[-1]).astype(dtype)
     loss = manual.make_loss("mse")
     eager = TorchTrainer.mirroring(net, loss, manual.SGD(LR), by_hand=False)
     bare_model, X_t, y_t = TorchTrainer.mirroring(net, loss, manual.SGD(LR)).model, to_tensor(X), to_tensor(y)
     mine = ManualTrainer(net, loss, manual.SGD(LR))
-    params = [[W, b] for W, b in net.linear_params()]       # copies: each implementation trains its own
-    floor = [[W, b] for W, b in net.linear_params()]
-    dys = [rng.randn(case.batch, n).astype(dtype) for n in case.sizes[1:]]
+    params = [[layer.params[k].copy() for k in ("weight", "bias")] for layer in net.layers if layer.params]
+    floor = (conv_products if case.image else mlp_products)([[W.copy(), b] for W, b in params], X, rng)
+    plain = (lambda: plain_conv_step(params, X, y, LR)) if case.image else (
+        lambda: plain_numpy_step(params, X, y, case.activation))     # params: copies, trained by plain alone
 
     def torch_bare():
         bare_model.zero_grad(set_to_none=True)
@@ -80,6 +87,5 @@ def build_steps(case: BenchCase, dtype: np.dtype) -> dict[str, Callable[[], obje
                 p -= LR * p.grad
         return value.item()
 
-    return {"manual": lambda: mine.step(X, y), "plain": lambda: plain_numpy_step(params, X, y, case.activation),
-            "torch_eager": lambda: eager.step(X, y), "torch_bare": torch_bare,
-            "gemm": lambda: gemm_floor_step(floor, X, dys)}
+    return {"manual": lambda: mine.step(X, y), "plain": plain, "torch_eager": lambda: eager.step(X, y),
+            "torch_bare": torch_bare, "gemm": lambda: gemm_floor_step(floor)}

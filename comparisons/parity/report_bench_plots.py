@@ -15,7 +15,8 @@ SWEEPS = (("width sweep", "width", lambda r: r["sizes"][1]), ("batch sweep", "ba
 
 
 def _label(r: dict) -> str:
-    return f"{r['case']}\n{'-'.join(map(str, r['sizes']))}\nb{r['batch']}"
+    shape = r.get("label", "-".join(map(str, r["sizes"]))).rsplit(" ", 1)[0]   # (a record from before "label")
+    return f"{r['case']}\n{shape}\nb{r['batch']}"
 
 
 def time_bars(results: list[dict], dtype: str) -> bytes:

@@ -126,6 +126,29 @@ def test_plain_numpy_step_is_the_same_step_as_manual():
         np.testing.assert_allclose(b, b0, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_implementation_takes_the_same_step_on_the_conv_net(dtype):
+    """The conv case's five steps start from the same weights and batch: manual/, plain NumPy (im2col by
+    sliding_window_view, pool ties routed to every maximum) and both torch steps give the same losses over
+    three steps, within the dtype's rounding (float64: ~1e-16 relative)."""
+    from comparisons.parity.bench_steps import build_steps
+
+    steps = build_steps(select_cases("cnn_b64", False)[0], np.dtype(dtype))
+    rtol = 1e-13 if dtype == np.float64 else 1e-5
+    for _ in range(3):
+        losses = {k: steps[k]() for k in ("manual", "plain", "torch_eager", "torch_bare")}
+        for k in ("plain", "torch_eager", "torch_bare"):    # (plain sums the bias gradient in another order)
+            assert losses[k] == pytest.approx(losses["manual"], rel=rtol)
+
+
+def test_conv_case_is_measured_and_labelled(capsys):
+    assert main(["bench", "--cases", "cnn_b64", "--dtype", "float32", "--repeats", "1", "--steps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^cnn_b64\s+64 float32" + TIME_CELL * 5 + "$", out, re.M)
+    assert "peak extra memory <= 1.5x torch's (the conv net)" in out
+    assert select_cases("cnn_b64", False)[0].label == "1x28x28 conv8-pool-10 relu"
+
+
 def test_quick_and_named_selections():
     assert [c.name for c in select_cases(None, True)] == ["xor", "sine", "mnist_b64"]
     assert [c.name for c in select_cases("wide1024x4, batch1", False)] == ["wide1024x4", "batch1"]
