@@ -5,7 +5,8 @@ import numpy as np
 
 from .errors import ParityInputError, ShapeError
 from .validate import as_float_dtype, check_array
-from .windows import add_windows, check_nchw, crop, effective, out_size, pad, pair, positive, window_view
+from .windows import (add_windows, check_nchw, crop, effective, out_size, pad, pair, positive, window_rows,
+                      window_view)
 
 
 class Conv2d:
@@ -60,13 +61,12 @@ class Conv2d:
         check_nchw("conv2d", x, W.dtype)
         n, o, oh, ow = self.output_shape(x.shape)
         xp = pad(x, self.padding, 0.0, (oh, ow), self.stride, effective(self.kernel_size, self.dilation))
-        win = window_view(xp, self.kernel_size, self.stride, self.dilation, (oh, ow))
-        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, -1)     # one copy: im2col
-        y = cols @ W.reshape(o, -1).T
+        cols = window_rows(window_view(xp, self.kernel_size, self.stride, self.dilation, (oh, ow)))    # im2col
+        y = np.ascontiguousarray((cols @ W.reshape(o, -1).T).reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
         if "bias" in self.params:
-            y += self.params["bias"]
+            y += self.params["bias"][:, None, None]     # in NCHW: the same sums, with a long inner loop
         self.cache = {"cols": cols, "x_shape": x.shape, "padded_shape": xp.shape}
-        return np.ascontiguousarray(y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
+        return y
 
     def backward(self, dy: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Sets grads; returns dL/dx, or None when `need_input_grad` is False (a first layer in training)."""

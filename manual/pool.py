@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DTypeError, ParityInputError, ShapeError
+from .select import keep_where, select
 from .validate import FLOAT_DTYPES, check_array
-from .windows import add_windows, check_nchw, crop, effective, out_size, pad, pair, window_view
+from .windows import add_at_offsets, check_nchw, crop, effective, out_size, pad, pair, window_view
 
 
 class _Pool2d:
@@ -46,9 +47,9 @@ class _Pool2d:
         self.cache = {"x_shape": x.shape, "padded_shape": xp.shape}
         return window_view(xp, self.kernel_size, self.stride, self.dilation, out)
 
-    def _add_back(self, dwin: np.ndarray) -> np.ndarray:
-        """dL/dx from each window's (N, C, OH, OW, KH, KW) gradient."""
-        dxp = add_windows(dwin, self.cache["padded_shape"], self.stride, self.dilation)
+    def _add_back(self, grad_at, dtype) -> np.ndarray:
+        """dL/dx from each window's gradient, grad_at(a, b) the (N, C, OH, OW) part at kernel offset (a, b)."""
+        dxp = add_at_offsets(grad_at, self.kernel_size, self.cache["padded_shape"], dtype, self.stride, self.dilation)
         return np.ascontiguousarray(crop(dxp, self.padding, self.cache["x_shape"][2:]))
 
     def _check_dy(self, dy: np.ndarray) -> None:
@@ -58,8 +59,10 @@ class _Pool2d:
 class MaxPool2d(_Pool2d):
     r"""y[n, c, i, j] = max over the window of x padded with -inf.
 
-    Backward: dL/dx gets dy at the window's argmax, the first maximum in row-major order on ties (as torch's
-    CPU kernel, which keeps a value only if strictly greater); overlapping windows add up.
+    Backward: dL/dx gets dy at the window's maximum, as torch's CPU kernel picks it going through the window's
+    positions inside the input in row-major order from -inf (a value is taken if greater than the one kept, or
+    if it is NaN): the first maximum on ties, the last NaN if any, the first position inside if all are -inf;
+    overlapping windows add up.
     """
 
     name = "max_pool2d"
@@ -72,18 +75,31 @@ class MaxPool2d(_Pool2d):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         win = self._windows(x, -np.inf)
-        flat = win.reshape(*win.shape[:4], -1)
-        arg = flat.argmax(axis=-1)                                      # first maximum: torch's tie rule
+        kh, kw = self.kernel_size
+        if any(self.padding):           # from -inf at each window's first position inside x (kept if nothing beats it)
+            best, start = np.full(win.shape[:4], -np.inf, x.dtype), 0
+            arg = np.broadcast_to(self._first_inside(win.shape[2:4]), best.shape).copy()
+        else:                           # the first position is inside: what the loop would make of it
+            best, arg, start = np.ascontiguousarray(win[..., 0, 0]), np.zeros(win.shape[:4], np.intp), 1
+        for k in range(start, kh * kw):     # window positions in row-major order, each a strided view of x
+            v = win[..., k // kw, k % kw]
+            later = np.greater(v, best)
+            later |= v != v             # torch's (val > maxval) || isnan(val); padding (-inf) is never taken
+            best = select(later, v, best)
+            arg += later * (k - arg)    # arg = k where later
         self.cache["argmax"] = arg
-        return np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        return best
+
+    def _first_inside(self, out: tuple) -> np.ndarray:
+        """(OH, OW): each window's first position inside the unpadded input (where torch's kernel starts)."""
+        first = [np.maximum(0, (p - np.arange(o) * s + d - 1) // d)         # smallest a with i*s + a*d >= p
+                 for o, s, p, d in zip(out, self.stride, self.padding, self.dilation)]
+        return first[0][:, None] * self.kernel_size[1] + first[1][None, :]
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         self._check_dy(dy)
-        arg = self.cache["argmax"]
-        kh, kw = self.kernel_size
-        dwin = np.zeros((*dy.shape, kh * kw), dy.dtype)
-        np.put_along_axis(dwin, arg[..., None], dy[..., None], axis=-1)
-        return self._add_back(dwin.reshape(*dy.shape, kh, kw))
+        arg, kw = self.cache["argmax"], self.kernel_size[1]
+        return self._add_back(lambda a, b: keep_where(arg == a * kw + b, dy), dy.dtype)
 
     def describe(self) -> str:
         return (f"MaxPool2d k{self.kernel_size} s{self.stride} p{self.padding} d{self.dilation}"
@@ -127,8 +143,7 @@ class AvgPool2d(_Pool2d):
     def backward(self, dy: np.ndarray) -> np.ndarray:
         self._check_dy(dy)
         share = dy / self.cache["divisor"]
-        kh, kw = self.kernel_size
-        return self._add_back(np.broadcast_to(share[..., None, None], (*dy.shape, kh, kw)))
+        return self._add_back(lambda a, b: share, dy.dtype)
 
     def describe(self) -> str:
         return (f"AvgPool2d k{self.kernel_size} s{self.stride} p{self.padding}" + (" ceil" if self.ceil_mode else "")

@@ -82,6 +82,26 @@ def test_maxpool_tie_goes_to_first_maximum_in_row_major_order():
     assert layer.backward(np.ones((1, 1, 1, 1))).tolist() == [[[[1.0, 0.0], [0.0, 0.0]]]]
 
 
+@pytest.mark.parametrize("args", [(2,), (3, 1, 1), (3, 2, 1, 2), ((2, 3), (1, 2), (1, 1))], ids=str)
+def test_maxpool_nan_and_minus_inf_go_where_torch_sends_them(args):
+    """torch's CPU kernel takes a value if it is greater than the one kept or NaN, starting from -inf at the
+    window's first position inside the input: the last NaN wins, and a window of -inf (padding aside) sends
+    its gradient to its first position inside. (manual/ used argmax's first NaN and could pick the padding.)"""
+    rng = np.random.RandomState(0)
+    for fill in (np.nan, -np.inf):
+        x = rng.randn(2, 3, 7, 8)
+        x[rng.rand(*x.shape) < 0.3] = fill
+        x[0, 0] = fill
+        dy_shape = torch.nn.functional.max_pool2d(torch.tensor(x), *args).shape
+        dy = rng.randn(*dy_shape)
+        t = torch.tensor(x, requires_grad=True)
+        y = torch.nn.functional.max_pool2d(t, *args)
+        y.backward(torch.tensor(dy))
+        layer = MaxPool2d(*args)
+        np.testing.assert_array_equal(layer.forward(x), y.detach().numpy())
+        np.testing.assert_allclose(layer.backward(dy), t.grad.numpy(), rtol=1e-15, atol=0)   # overlaps: order of sums
+
+
 # ---- finite differences ----------------------------------------------------------------------------
 @pytest.mark.parametrize("case", ["k3", "non_square", "dilation", "no_bias"])
 def test_conv2d_matches_finite_differences(case):
