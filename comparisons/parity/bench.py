@@ -70,7 +70,8 @@ def measure(case, dtype: str, repeats: int, fixed_steps: int | None) -> dict:
         for r in range(repeats):
             for impl in IMPLS[r % len(IMPLS):] + IMPLS[:r % len(IMPLS)]:
                 blocks[impl].append(_time_block(steps[impl], n))
-        memory = {"manual": numpy_peak_bytes(steps["manual"]), "torch_eager": torch_peak_bytes(steps["torch_eager"])}
+        torch_peak, how = torch_peak_bytes(steps["torch_eager"])
+        memory = {"manual": numpy_peak_bytes(steps["manual"]), "torch_eager": torch_peak, "torch_read_from": how}
     seconds = {i: {"median": statistics.median(b), "min": min(b), "max": max(b), "blocks": b}
                for i, b in blocks.items()}
     # None when torch's profiler recorded no allocation (it sometimes misses a step's events)
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     from .bench_machine import machine_info, pinned_threads, spinning_note
-    from .bench_report import check_targets, ratio_table, target_lines, time_table
+    from .bench_report import check_targets, memory_note, ratio_table, target_lines, time_table
     from .bench_steps import IMPLS
 
     repeats = args.repeats or (3 if args.quick else 7)
@@ -147,8 +148,7 @@ def run(args: argparse.Namespace) -> int:
         f"timing    median [min-max] of {repeats} interleaved blocks per implementation after a warm-up; "
         "ratios are of medians, from this run",
         "", *time_table(results, IMPLS), "", *ratio_table(results),
-        "memory: peak extra per step, manual/ by tracemalloc (arrays and Python objects), torch eager by its "
-        "profiler (tensors)", "", "targets (issue 10):", *target_lines(check_targets(results)),
+        memory_note(results), "", "targets (issue 10):", *target_lines(check_targets(results)),
     ]
     if not complete:
         lines.append(f"INCOMPLETE: interrupted after {len(results)} of {len(units)} measurements; "

@@ -45,6 +45,16 @@ def ratio_table(results: list[dict]) -> list[str]:
     return rows
 
 
+def memory_note(results: list[dict]) -> str:
+    """How the memory columns were read (torch's from its allocation events, or, where a torch gives none,
+    from each op's net change: a lower bound, said so)."""
+    ways = {r["memory"].get("torch_read_from", "op totals") for r in results}
+    torch_side = ("its profiler's allocation events (tensors, every allocation and free in time order)"
+                  if ways == {"allocation events"} else
+                  "its profiler's per-op totals (tensors; LOWER BOUND: a temporary an op frees itself is not seen)")
+    return f"memory: peak extra per step, manual/ by tracemalloc (arrays and Python objects), torch eager by {torch_side}"
+
+
 def _worst(results: list[dict], key, keep) -> tuple[float, str] | None:
     found = [(key(r), f"{r['case']} {r['dtype']}") for r in results if keep(r) and key(r) is not None]
     return max(found) if found else None

@@ -171,4 +171,26 @@ def test_torch_memory_is_the_same_every_time_it_is_measured():
 
     step()
     peaks = [torch_peak_bytes(step, tries=1) for _ in range(3)]
-    assert peaks[0] >= w.numel() * 4 and peaks == [peaks[0]] * 3, peaks
+    assert peaks[0][0] >= w.numel() * 4 and peaks == [peaks[0]] * 3, peaks
+    assert peaks[0][1] == "allocation events"
+
+
+def test_torch_memory_counts_what_an_op_makes_and_frees_itself():
+    """conv2d on the CPU (oneDNN) makes a scratch buffer twice its output's size and frees it before it returns:
+    each op's net change (prof.events()' self memory) never shows it; the allocation events do."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    from comparisons.parity.bench_memory import torch_peak_bytes
+
+    x, w = torch.randn(64, 1, 28, 28), torch.randn(8, 1, 3, 3)
+    step = lambda: torch.nn.functional.conv2d(x, w, padding=1)      # noqa: E731
+    output = 64 * 8 * 28 * 28 * 4
+    step()
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        step()
+    net_per_op = sum(e.self_cpu_memory_usage for e in prof.events() if e.self_cpu_memory_usage > 0)
+    if net_per_op > output:
+        pytest.skip(f"this torch's conv2d shows {net_per_op} bytes in its ops' net figures: nothing hidden to find")
+    peak, how = torch_peak_bytes(step, tries=1)
+    assert how == "allocation events" and peak > 1.5 * output, (peak, output)
