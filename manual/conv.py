@@ -5,19 +5,21 @@ import numpy as np
 
 from .errors import ParityInputError, ShapeError
 from .validate import as_float_dtype, check_array
-from .windows import (add_windows, check_nchw, crop, effective, out_size, pad, pair, positive, window_rows,
-                      window_view)
+from .windows import (add_at_offsets, check_nchw, crop, effective, out_size, pad, pair, positive,
+                      window_columns, window_view)
 
 
 class Conv2d:
     r"""y[n, o, i, j] = b[o] + sum_{c, a, b'} W[o, c, a, b'] * xp[n, c, i*sh + a*dh, j*sw + b'*dw]
 
     with xp the input zero-padded by `padding`; x is NCHW, W is (out_channels, in_channels, kh, kw), torch's
-    own layout (so the torch twin copies it unchanged), b is (out_channels,). With cols the windows of xp
-    as rows (N*OH*OW, C*kh*kw) and Wm = W.reshape(out_channels, -1):
-        forward   y = cols @ Wm.T + b
-        backward  dL/dW = dy.T @ cols     dL/db = dy summed over (N, OH, OW)
-                  dL/dx = col2im(dy @ Wm): each window's gradient added back where it was read
+    own layout (so the torch twin copies it unchanged), b is (out_channels,). With cols[n] the windows of
+    xp[n] as columns (C*kh*kw, OH*OW), Wm = W.reshape(out_channels, -1) and dy[n] as (out_channels, OH*OW):
+        forward   y[n] = Wm @ cols[n] + b                    (already NCHW: no transposed copy)
+        backward  dL/dW = sum_n dy[n] @ cols[n].T     dL/db = dy summed over (N, OH, OW)
+                  dL/dx = col2im(Wm.T @ dy[n]): each window's gradient added back where it was read
+    The cache keeps xp, not cols (C*kh*kw times larger): backward makes cols again (as torch's conv keeps
+    its input only), so a step holds them only while it multiplies with them.
     Only groups=1 and padding_mode='zeros'; padding is an int or a pair ('same'/'valid' strings are not taken).
     """
 
@@ -61,27 +63,33 @@ class Conv2d:
         check_nchw("conv2d", x, W.dtype)
         n, o, oh, ow = self.output_shape(x.shape)
         xp = pad(x, self.padding, 0.0, (oh, ow), self.stride, effective(self.kernel_size, self.dilation))
-        cols = window_rows(window_view(xp, self.kernel_size, self.stride, self.dilation, (oh, ow)))    # im2col
-        y = np.ascontiguousarray((cols @ W.reshape(o, -1).T).reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
+        y = np.matmul(W.reshape(o, -1), self._columns(xp, oh, ow)).reshape(n, o, oh, ow)
         if "bias" in self.params:
-            y += self.params["bias"][:, None, None]     # in NCHW: the same sums, with a long inner loop
-        self.cache = {"cols": cols, "x_shape": x.shape, "padded_shape": xp.shape}
+            y += self.params["bias"][:, None, None]
+        self.cache = {"xp": xp, "x_shape": x.shape}
         return y
+
+    def _columns(self, xp: np.ndarray, oh: int, ow: int) -> np.ndarray:
+        """(N, C*kh*kw, OH*OW): im2col of the padded input."""
+        return window_columns(window_view(xp, self.kernel_size, self.stride, self.dilation, (oh, ow)))
 
     def backward(self, dy: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Sets grads; returns dL/dx, or None when `need_input_grad` is False (a first layer in training)."""
-        cols, x_shape = self.cache["cols"], self.cache["x_shape"]
+        xp, x_shape = self.cache["xp"], self.cache["x_shape"]
         W = self.params["weight"]
         check_array("Conv2d dy", dy, dtype=W.dtype, shape=self.output_shape(x_shape), finite=False)
         n, o, oh, ow = dy.shape
-        dy_rows = dy.transpose(0, 2, 3, 1).reshape(-1, o)                    # (N*OH*OW, out_channels)
-        self.grads = {"weight": (dy_rows.T @ cols).reshape(W.shape)}
+        dy3 = dy.reshape(n, o, oh * ow)
+        cols = self._columns(xp, oh, ow)
+        self.grads = {"weight": np.add.reduce(np.matmul(dy3, cols.transpose(0, 2, 1)), 0).reshape(W.shape)}
+        del cols
         if "bias" in self.params:
             self.grads["bias"] = dy.sum(axis=(0, 2, 3))
         if not need_input_grad:
             return None
-        dcols = (dy_rows @ W.reshape(o, -1)).reshape(n, oh, ow, x_shape[1], *self.kernel_size)
-        dxp = add_windows(dcols.transpose(0, 3, 1, 2, 4, 5), self.cache["padded_shape"], self.stride, self.dilation)
+        dcols = np.matmul(W.reshape(o, -1).T, dy3).reshape(n, x_shape[1], *self.kernel_size, oh, ow)
+        dxp = add_at_offsets(lambda a, b: dcols[:, :, a, b], self.kernel_size, xp.shape, dy.dtype, self.stride,
+                             self.dilation)
         return np.ascontiguousarray(crop(dxp, self.padding, x_shape[2:]))
 
     def describe(self) -> str:
