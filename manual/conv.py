@@ -82,7 +82,7 @@ class Conv2d:
         dy3 = dy.reshape(n, o, oh * ow)
         cols = self._columns(xp, oh, ow)
         self.grads = {"weight": np.add.reduce(np.matmul(dy3, cols.transpose(0, 2, 1)), 0).reshape(W.shape)}
-        del cols
+        del cols        # freed before dL/dx's (as large) columns are made
         if "bias" in self.params:
             self.grads["bias"] = dy.sum(axis=(0, 2, 3))
         if not need_input_grad:

@@ -77,8 +77,8 @@ def measure(case, dtype: str, repeats: int, fixed_steps: int | None) -> dict:
     # None when torch's profiler recorded no allocation (it sometimes misses a step's events)
     memory["ratio"] = memory["manual"] / memory["torch_eager"] if memory["torch_eager"] else None
     return {"case": case.name, "label": case.label, "sizes": list(case.sizes), "activation": case.activation,
-            "batch": case.batch,
-            "group": case.group, "dtype": dtype, "steps_per_block": n, "repeats": repeats, "seconds": seconds,
+            "batch": case.batch, "group": case.group, "dtype": dtype, "steps_per_block": n, "repeats": repeats,
+            "seconds": seconds,
             "ratios": {ratio_name(a, b): seconds[a]["median"] / seconds[b]["median"] for a, b in RATIOS},
             "memory": memory}
 
