@@ -106,7 +106,7 @@ def _bench(data: ReportData) -> list[Block]:
                          f"{m.get('cores', '?')} cores, numpy {m.get('numpy', '?')}, torch {m.get('torch', '?')}"
                          f"{'' if b.get('complete', True) else '; INCOMPLETE: the run was interrupted'}.")]
     for dtype in sorted({r["dtype"] for r in results}):
-        main = [r for r in results if r["group"] in ("seed", "mlp")]
+        main = [r for r in results if r["group"] in ("seed", "mlp", "conv")]     # the sweeps have their own plot
         if any(r["dtype"] == dtype for r in main):
             blocks.append(Block("figure", f"time per step, {dtype}", name=f"bench_time_{dtype}.png",
                                 png=time_bars(main, dtype)))

@@ -230,3 +230,19 @@ def test_ctrl_c_in_the_benchmark_writes_what_was_measured_marked_incomplete(tmp_
 
 def test_a_complete_report_says_nothing_of_incomplete(report):
     assert "INCOMPLETE" not in (report / "report.html").read_text() + (report / "report.md").read_text()
+
+
+def test_the_bars_show_every_case_but_the_sweeps_which_have_their_own_plot(monkeypatch):
+    """The seed nets, the MLPs and the conv net each get their bars; width and batch sweeps go to the log-log plot."""
+    from types import SimpleNamespace
+
+    from comparisons.parity import report_bench_plots, report_content
+    from comparisons.parity.bench_cases import CASES
+
+    shown = []
+    monkeypatch.setattr(report_bench_plots, "time_bars", lambda rows, dtype: shown.extend(r["case"] for r in rows))
+    monkeypatch.setattr(report_bench_plots, "ratio_bars", lambda rows, dtype: None)
+    monkeypatch.setattr(report_bench_plots, "sweep_plot", lambda rows, dtype: None)
+    report_content._bench(SimpleNamespace(bench={"results": [{"case": c.name, "group": c.group, "dtype": "float32"}
+                                                             for c in CASES]}))
+    assert shown == [c.name for c in CASES if "sweep" not in c.group] and "cnn_b64" in shown
