@@ -83,6 +83,22 @@ def measure(case, dtype: str, repeats: int, fixed_steps: int | None) -> dict:
             "memory": memory}
 
 
+def measure_all(units: list, repeats: int, fixed_steps: int | None) -> tuple[list[dict], bool]:
+    """measure() each (case, dtype) in turn, showing progress (progress.py); Ctrl-C stops it and keeps what was
+    measured: (results, whether every unit was measured)."""
+    from .progress import progress
+
+    results: list[dict] = []
+    shown = progress(units, lambda u: f"{u[0].name} ({u[0].label}, batch {u[0].batch}) {u[1]}", "bench")
+    try:
+        for case, dtype in shown:
+            results.append(measure(case, dtype, repeats, fixed_steps))
+    except KeyboardInterrupt:
+        shown.close()
+        return results, False
+    return results, True
+
+
 def write_json(path: str, record: dict) -> None:
     """Write `record` to path atomically: a temporary file in the same folder, then renamed over it."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -126,16 +142,9 @@ def run(args: argparse.Namespace) -> int:
     repeats = args.repeats or (3 if args.quick else 7)
     dtypes = DTYPES if args.dtype == "both" else (args.dtype,)
     units = [(c, d) for c in cases for d in dtypes]
-    results, complete = [], True
     with pinned_threads(args.threads):
         machine = machine_info()
-        try:
-            for k, (case, dtype) in enumerate(units, 1):
-                print(f"bench [{k}/{len(units)}] {case.name} ({case.label}, batch {case.batch}) {dtype}",
-                      file=sys.stderr, flush=True)
-                results.append(measure(case, dtype, repeats, args.steps))
-        except KeyboardInterrupt:
-            complete = False
+        results, complete = measure_all(units, repeats, args.steps)
     blas = "; ".join(f"{b['library']} {b['version']} ({b['kernel']} kernel)" for b in machine["blas"]) or "none found"
     lines = [
         "one training step (forward, MSE loss, backward, SGD update): manual/ | plain NumPy | torch eager "

@@ -63,21 +63,16 @@ def bench_plan(kind: str) -> tuple[list[str], tuple[str, ...], int]:
 def run_bench(kind: str, steps: int | None = None) -> dict:
     """Measure the bench plan `kind` (threads pinned to 1) into a record shaped like `bench --json`'s. Ctrl-C
     stops the measuring and keeps what was measured: the record says "complete": False."""
-    from .bench import measure
+    from .bench import measure_all
     from .bench_cases import select_cases
     from .bench_machine import machine_info, pinned_threads, spinning_note
     from .bench_report import check_targets
 
     names, dtypes, repeats = bench_plan(kind)
     units = [(c, d) for c in select_cases(",".join(names), False) for d in dtypes]
-    results, complete = [], True
     with pinned_threads(1):
         info = machine_info()
-        try:
-            for case, dtype in units:
-                results.append(measure(case, dtype, repeats, steps))
-        except KeyboardInterrupt:
-            complete = False
+        results, complete = measure_all(units, repeats, steps)
     return {"complete": complete, "machine": info, "threads": 1, "spinning": spinning_note(1), "repeats": repeats,
             "measured": len(results), "planned": len(units), "results": results, "kind": kind,
             "targets": check_targets(results)}

@@ -194,3 +194,18 @@ def test_torch_memory_counts_what_an_op_makes_and_frees_itself():
         pytest.skip(f"this torch's conv2d shows {net_per_op} bytes in its ops' net figures: nothing hidden to find")
     peak, how = torch_peak_bytes(step, tries=1)
     assert how == "allocation events" and peak > 1.5 * output, (peak, output)
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_log_gets_lines(monkeypatch):
+    import sys
+
+    from comparisons.parity.progress import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, shows, hides in ((Terminal(), "3/3", "bench [1/3]"), (io.StringIO(), "bench [3/3] unit 3", "3/3 [")):
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert list(progress([1, 2, 3], lambda u: f"unit {u}", "bench")) == [1, 2, 3]
+        assert shows in stream.getvalue() and hides not in stream.getvalue(), stream.getvalue()
