@@ -248,7 +248,7 @@ def add_reference_runs(result: SystemResult, torch_run: tuple[Recording, dict], 
 
 def _feed_when_read(system: SeedSystem, dtype):
     """system.data.astype(dtype)'s batches, the data made on the first read only: a join that only replays
-    recordings reads none (seed 000's data would import sklearn in the parent)."""
+    recordings reads none."""
     made = []
 
     def feed(k: int):

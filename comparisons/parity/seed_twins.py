@@ -4,7 +4,7 @@ A float32 row's drift is measured against a float64 run of manual/ from the row'
 manual_trainer.float64_twin): NumPy only. The command forks one worker for the twins at its start, so that they run
 on the second core while the first imports torch (~1.5 s, with nothing else to do), and the pool forked after
 it runs the rest. Nothing here imports torch; seed 000's twins stay in its lane (seed_runs.py), which pays for
-sklearn's import once.
+torch._dynamo's import once.
 """
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ LANE_SEED = "000"
 
 
 def in_lane(key: str) -> bool:
-    """Whether a system's jobs run in seed 000's one lane: its data come from sklearn's make_regression, and its own
-    torch code builds a torch.optim.SGD (importing torch._dynamo): imports worth paying once, in one worker."""
+    """Whether a system's jobs run in seed 000's one lane: its own torch code builds a torch.optim.SGD, which imports
+    torch._dynamo (~1.7 s): an import worth paying once, in one worker."""
     return system_by_key(key).seed == LANE_SEED
 
 

@@ -221,7 +221,7 @@ def test_the_seeds_command_starts_its_float64_twins_before_torch_is_imported():
 
 
 def test_joining_seed_000s_float32_row_reads_no_data_in_the_parent():
-    """Its data come from sklearn (imported in the lane's worker); the join only replays recordings."""
+    """The join only replays recordings (and no seeds run imports scikit-learn: seed 000's data are stored)."""
     assert_runs_in_a_fresh_python(
         "import sys",
         "import numpy as np",

@@ -1,5 +1,8 @@
 """Seed 000: the torch Net (followed by the NumPy net from torch's own initial weights) and the
 BPNeuralNetwork class (exact SGD on the half-sum loss; its 1-D-target bug)."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -19,6 +22,31 @@ def test_data_is_the_seeds():
     assert X_train.shape == (80, 2) and X_test.shape == (20, 2) and y_train.shape == (80,)
     both = np.concatenate([y_train, y_test])
     assert abs(both.mean()) < 1e-12 and abs(both.std() - 1) < 1e-12   # standardised before the split
+
+
+def test_stored_data_are_what_the_seeds_scikit_learn_pipeline_makes_bit_for_bit():
+    """relu_regression_data.py holds the seed's data so that a seeds run need not import scikit-learn: the
+    seed's own calls must still make exactly them (a scikit-learn that changes them fails here)."""
+    from sklearn.datasets import make_regression
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_regression(n_samples=100, n_features=2, noise=0.1, random_state=1)
+    scaler = StandardScaler()
+    X = scaler.fit_transform(X)
+    y = scaler.fit_transform(y.reshape(-1, 1)).reshape(-1)
+    for made, stored in zip(train_test_split(X, y, test_size=0.2, random_state=1), rr.load_data()):
+        assert made.dtype == stored.dtype and made.shape == stored.shape and made.tobytes() == stored.tobytes()
+    y_test, pred = rr.load_data()[3], rr.load_data()[3] * 0.9 + 0.05
+    assert rr.r2_score(y_test, pred) == pytest.approx(r2_score(y_test, pred), rel=1e-14)
+
+
+def test_a_seeds_run_does_not_import_scikit_learn():
+    code = ("import sys; from comparisons.parity.seed_runs import _job; _job(('system', 'relu_regression', "
+            "'float64')); print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
 
 
 def test_weight_constants_are_what_torch_manual_seed_0_draws():
