@@ -221,3 +221,35 @@ def test_torch_parameters_are_copies_for_a_one_wide_layer_too():
     kept = {k: v.copy() for k, v in before.items()}
     trainer.step(*data)
     assert all(np.array_equal(before[k], kept[k]) for k in kept) and before["0.weight"].shape == (1, 4)
+
+
+@pytest.mark.parametrize("drift_at", [None, 40])
+def test_quietly_passing_parameters_leave_the_report_as_the_full_comparison_makes_it(monkeypatch, drift_at):
+    """Parameters that pass and are no worse than their kept diff skip compare_arrays (_param_quietly_passes):
+    the kept diffs, the first failure and its finding are what comparing every parameter in full gives."""
+    import comparisons.parity.trajectory as trajectory
+
+    class DriftsLater(ManualTrainer):
+        def step(self, X, y):
+            value = super().step(X, y)
+            if drift_at is not None and len(self.seen) >= drift_at:
+                self.net.params["2.bias"] += 1e-6      # a small error in one parameter from step drift_at on
+            self.seen.append(value)
+            return value
+
+    def trainer(net, loss, opt):
+        t = DriftsLater(net, loss, opt)
+        t.seen = []
+        return t
+
+    reports, calls, compare = [], [], trajectory.compare_arrays
+    monkeypatch.setattr(trajectory, "compare_arrays", lambda *a, **kw: calls.append(1) or compare(*a, **kw))
+    for quiet in (True, False):
+        if not quiet:
+            monkeypatch.setattr(trajectory, "_param_quietly_passes", lambda *a: False)
+        reports.append((run(trainer, steps=120, stride=7), len(calls)))
+    (fast, fast_calls), (full, all_calls) = reports
+    assert fast_calls < all_calls - fast_calls       # some parameter comparisons were skipped
+    assert [(d.kind, d.name, d.step, d.rel) for d in fast.diffs] == [(d.kind, d.name, d.step, d.rel) for d in full.diffs]
+    assert (fast.first_failure, fast.passed, str(fast)) == (full.first_failure, full.passed, str(full))
+    assert fast.passed == (drift_at is None)
