@@ -50,7 +50,7 @@ def memory_note(results: list[dict]) -> str:
     from each op's net change: a lower bound, said so)."""
     ways = {r["memory"].get("torch_read_from", "op totals") for r in results}
     torch_side = ("its profiler's allocation events (tensors, every allocation and free in time order)"
-                  if ways == {"allocation events"} else
+                  if ways <= {"allocation events"} else
                   "its profiler's per-op totals (tensors; LOWER BOUND: a temporary an op frees itself is not seen)")
     return f"memory: peak extra per step, manual/ by tracemalloc (arrays and Python objects), torch eager by {torch_side}"
 

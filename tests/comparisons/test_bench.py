@@ -209,3 +209,11 @@ def test_a_terminal_gets_a_progress_bar_and_a_log_gets_lines(monkeypatch):
         monkeypatch.setattr(sys, "stderr", stream)
         assert list(progress([1, 2, 3], lambda u: f"unit {u}", "bench")) == [1, 2, 3]
         assert shows in stream.getvalue() and hides not in stream.getvalue(), stream.getvalue()
+
+
+def test_the_memory_line_says_when_torch_s_figure_is_only_a_lower_bound():
+    from comparisons.parity.bench_report import memory_note
+
+    exact, partial = {"memory": {"torch_read_from": "allocation events"}}, {"memory": {"torch_read_from": "op totals"}}
+    assert "allocation events" in memory_note([exact]) and "LOWER BOUND" not in memory_note([exact])
+    assert "LOWER BOUND" in memory_note([exact, partial]) and "LOWER BOUND" not in memory_note([])
