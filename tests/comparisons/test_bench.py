@@ -217,3 +217,30 @@ def test_the_memory_line_says_when_torch_s_figure_is_only_a_lower_bound():
     exact, partial = {"memory": {"torch_read_from": "allocation events"}}, {"memory": {"torch_read_from": "op totals"}}
     assert "allocation events" in memory_note([exact]) and "LOWER BOUND" not in memory_note([exact])
     assert "LOWER BOUND" in memory_note([exact, partial]) and "LOWER BOUND" not in memory_note([])
+
+
+def test_a_torch_without_raw_allocation_events_falls_back_to_op_totals_and_says_so(monkeypatch):
+    import torch
+    import torch.profiler
+
+    from comparisons.parity.bench_memory import OP_TOTALS, torch_peak_bytes
+
+    class NoRawEvents:
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            if name == "kineto_results":
+                raise AttributeError(name)
+            return getattr(self._inner, name)
+
+    class Profile(torch.profiler.profile):
+        def __exit__(self, *exc):
+            out = super().__exit__(*exc)
+            self.profiler = NoRawEvents(self.profiler)
+            return out
+
+    monkeypatch.setattr(torch.profiler, "profile", Profile)
+    x = torch.ones(256, 256)
+    peak, how = torch_peak_bytes(lambda: x * 2, tries=1)
+    assert how == OP_TOTALS and peak >= x.numel() * 4
