@@ -234,27 +234,28 @@ def _loss_quietly_passes(report: TrajectoryReport, la, lb, scale: float, rtol: f
     """Whether compare_arrays on the two (finite) losses would pass without being the loss's worst so far, so
     that its TensorDiff would be dropped: the same figure (rel = |la - lb| / max(|lb|, scale)) in plain floats,
     about 20x cheaper. False when unsure (the full comparison then decides)."""
-    kept = next((d for d in report.diffs if d.kind == "loss" and d.name == "loss"), None)
-    if kept is None or type(la) is not float or type(lb) is not float:
+    if type(la) is not float or type(lb) is not float:
         return False
     err, size = abs(la - lb), max(abs(lb), scale)
     rel = err / size if size > 0 else (0.0 if err == 0 else float("inf"))
-    return rel <= rtol and rel <= kept.rel
+    return _no_worse(next((d for d in report.diffs if d.kind == "loss" and d.name == "loss"), None), rel, rtol)
 
 
 def _param_quietly_passes(kept: TensorDiff | None, a, b, scale: float, rtol: float) -> bool:
-    """Whether compare_arrays on a parameter would pass without being its worst so far (rel <= rtol and <= the
-    kept diff's rel), so that _keep_worst would drop its TensorDiff: the same figure, rel = max|a - b| / scale
-    (scale: the running one, already max|b| or more), in 4 NumPy calls instead of ~15. False when unsure (no
-    kept diff, another rule, a shape or a value that is not finite: the full comparison then decides)."""
-    if kept is None or kept.problem is not None or kept.ratio is not None or kept.rtol != rtol or not scale > 0:
-        return False
-    a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a64.shape != b64.shape:
+    """The same for a parameter: rel = max|a - b| / scale (scale: the running one, already max|b| or more), in 4
+    NumPy calls instead of compare_arrays' ~15. False when unsure (a shape or a value that is not finite)."""
+    if not scale > 0 or np.shape(a) != np.shape(b):
         return False
     with np.errstate(invalid="ignore", over="ignore"):
-        rel = float(_MAX(np.abs(a64 - b64), axis=None, initial=0.0)) / scale    # NaN (inf - inf): not <=
-    return rel <= rtol and rel <= kept.rel
+        rel = _max_error(a, b) / scale      # NaN (inf - inf): not <=
+    return _no_worse(kept, rel, rtol)
+
+
+def _no_worse(kept: TensorDiff | None, rel: float, rtol: float) -> bool:
+    """Whether a comparison at `rel` passes without being worse than `kept`, the diff kept for its tensor (so
+    that _keep_worst would drop it); False without a kept diff judged by the same rule."""
+    return (kept is not None and kept.problem is None and kept.ratio is None and kept.rtol == rtol
+            and rel <= rtol and rel <= kept.rel)
 
 
 def _judge_queue(report: TrajectoryReport, shadow, queue: list, candidate, pending: Pending) -> bool:
@@ -324,7 +325,7 @@ def _max_error(a, r) -> float:
     """max |a - r| in float64 (a loss's in plain floats: the same number, without NumPy's overhead)."""
     if type(a) is float and type(r) is float:
         return abs(a - r)
-    return float(_MAX(np.abs(np.asarray(a, np.float64) - r), axis=None))
+    return float(_MAX(np.abs(np.asarray(a, np.float64) - r), axis=None, initial=0.0))
 
 
 def _keep_worst(report: TrajectoryReport, diffs: list[TensorDiff]) -> None:
